@@ -1,0 +1,184 @@
+"""The provider catalog: which providers exist for each port, and building one.
+
+Services and entry points ask the catalog, never pluggy. The catalog is filled
+by :func:`oasis_core.plugins.load_catalog`, or by hand in tests
+(:meth:`ProviderCatalog.add`).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from attrs import define, field, frozen
+
+from oasis_core.errors import NeedsCredentials, PluginError, UnknownProvider
+from oasis_core.ports import BlobStore, Compositor, LanguageModel, Publisher, SpeechEngine, VisualSource
+from oasis_core.ports.provider import ProviderConfig
+
+
+class PortKind(enum.StrEnum):
+    """The ports a provider can serve, named as the API names them."""
+
+    LLM = "llm"
+    SPEECH = "speech"
+    VISUALS = "visuals"
+    COMPOSITOR = "compositor"
+    STORAGE = "storage"
+    PUBLISHER = "publishers"
+
+
+PORT_PROTOCOLS: dict[PortKind, type[Any]] = {
+    PortKind.LLM: LanguageModel,
+    PortKind.SPEECH: SpeechEngine,
+    PortKind.VISUALS: VisualSource,
+    PortKind.COMPOSITOR: Compositor,
+    PortKind.STORAGE: BlobStore,
+    PortKind.PUBLISHER: Publisher,
+}
+
+HOOK_KINDS: dict[str, PortKind] = {
+    "register_language_models": PortKind.LLM,
+    "register_speech_engines": PortKind.SPEECH,
+    "register_visual_sources": PortKind.VISUALS,
+    "register_compositors": PortKind.COMPOSITOR,
+    "register_blob_stores": PortKind.STORAGE,
+    "register_publishers": PortKind.PUBLISHER,
+}
+"""Which port each registration hook fills."""
+
+_ID = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
+_PROVIDER_ATTRIBUTES = ("id", "name", "needs_key", "key_env_var")
+
+
+def port_members(kind: PortKind) -> tuple[str, ...]:
+    """The methods and attributes a provider class of ``kind`` must have."""
+    protocol = PORT_PROTOCOLS[kind]
+    members: set[str] = set()
+    for klass in protocol.__mro__:
+        if klass is object or not getattr(klass, "_is_protocol", False):
+            continue
+        members.update(name for name in vars(klass) if not name.startswith("_"))
+        members.update(getattr(klass, "__annotations__", {}))
+    return tuple(sorted(members))
+
+
+@frozen
+class ProviderInfo:
+    """One registered provider: its port, id, class and where it came from."""
+
+    kind: PortKind
+    id: str
+    name: str
+    factory: type[Any]
+    needs_key: str | None
+    key_env_var: str | None
+    plugin: str
+    plugin_version: str | None = None
+
+    @property
+    def description(self) -> str:
+        """The first line of the provider class's docstring."""
+        return (self.factory.__doc__ or "").strip().splitlines()[0] if self.factory.__doc__ else ""
+
+
+@define
+class ProviderCatalog:
+    """All registered providers, by port; builds provider instances on request."""
+
+    _entries: dict[PortKind, dict[str, ProviderInfo]] = field(
+        factory=lambda: {kind: {} for kind in PortKind}, alias="entries"
+    )
+
+    def add(
+        self, kind: PortKind, factory: type[Any], *, plugin: str = "local", version: str | None = None
+    ) -> None:
+        """Register ``factory`` (a provider class) for ``kind``, checking it against the port.
+
+        Raises :class:`PluginError` when the class lacks a member of the port,
+        has a malformed id, or takes an id another plugin already registered.
+        """
+        missing = [
+            name for name in (*_PROVIDER_ATTRIBUTES, *port_members(kind)) if not hasattr(factory, name)
+        ]
+        if missing:
+            raise PluginError(
+                f"Plugin {plugin!r}: {getattr(factory, '__name__', factory)!r} is not a {kind.value} provider; "
+                f"it lacks {', '.join(missing)}"
+            )
+        provider_id = factory.id
+        if not isinstance(provider_id, str) or not _ID.match(provider_id):
+            raise PluginError(f"Plugin {plugin!r}: provider id {provider_id!r} must match {_ID.pattern}")
+        existing = self._entries[kind].get(provider_id)
+        if existing is not None:
+            raise PluginError(
+                f"Plugin {plugin!r} registers {kind.value} provider {provider_id!r}, "
+                f"which plugin {existing.plugin!r} already registered"
+            )
+        self._entries[kind][provider_id] = ProviderInfo(
+            kind, provider_id, factory.name, factory, factory.needs_key, factory.key_env_var, plugin, version
+        )
+
+    def remove(self, kind: PortKind, provider_id: str) -> None:
+        """Forget a provider (tests use this to undo :meth:`add`)."""
+        self._entries[kind].pop(provider_id, None)
+
+    def providers(self, kind: PortKind) -> tuple[ProviderInfo, ...]:
+        """The providers of ``kind``, in registration order (built-ins first)."""
+        return tuple(self._entries[kind].values())
+
+    def ids(self, kind: PortKind) -> tuple[str, ...]:
+        """The ids of the providers of ``kind``."""
+        return tuple(self._entries[kind])
+
+    def info(self, kind: PortKind, provider_id: str) -> ProviderInfo:
+        """The provider ``provider_id`` of ``kind``, or :class:`UnknownProvider` listing the valid ids."""
+        try:
+            return self._entries[kind][provider_id]
+        except KeyError:
+            raise UnknownProvider(
+                f"No {kind.value} provider {provider_id!r} is installed",
+                field=kind.value,
+                choices=self.ids(kind),
+            ) from None
+
+    def default_id(self, kind: PortKind) -> str:
+        """The provider used when none is chosen: the first registered one that needs no key."""
+        entries = self.providers(kind)
+        for entry in entries:
+            if entry.needs_key is None:
+                return entry.id
+        if entries:
+            return entries[0].id
+        raise UnknownProvider(f"No {kind.value} provider is installed", field=kind.value)
+
+    def create(
+        self, kind: PortKind, provider_id: str | None = None, config: ProviderConfig | None = None
+    ) -> Any:
+        """Build an instance of provider ``provider_id`` (default: :meth:`default_id`) with ``config``.
+
+        Raises :class:`NeedsCredentials` when the provider needs a key and
+        ``config`` holds none; the message says which key to add.
+        """
+        entry = self.info(kind, provider_id or self.default_id(kind))
+        config = config or ProviderConfig()
+        if entry.needs_key and not config.key:
+            hint = f" or set {entry.key_env_var}" if entry.key_env_var else ""
+            raise NeedsCredentials(
+                f"The {entry.id} {kind.value} provider needs a {entry.needs_key} API key: save one{hint}",
+                provider=entry.id,
+            )
+        return entry.factory(config)
+
+    def plugins(self) -> dict[str, list[ProviderInfo]]:
+        """The providers grouped by the plugin that registered them."""
+        grouped: dict[str, list[ProviderInfo]] = {}
+        for entry in self:
+            grouped.setdefault(entry.plugin, []).append(entry)
+        return grouped
+
+    def __iter__(self) -> Iterator[ProviderInfo]:
+        for kind in PortKind:
+            yield from self._entries[kind].values()

@@ -1,0 +1,77 @@
+"""The nouns of Oasis: plain attrs objects with no I/O."""
+
+from oasis_core.domain.captions import CaptionPhrase, CaptionSegment
+from oasis_core.domain.catalogue import (
+    CATEGORIES,
+    CATEGORY_IDS,
+    STYLE_IDS,
+    STYLES,
+    Category,
+    Style,
+    get_category,
+    get_style,
+)
+from oasis_core.domain.keys import ApiKey, KeyStatus, key_hint
+from oasis_core.domain.media import (
+    ASPECT_IDS,
+    ASPECTS,
+    DEFAULT_ASPECT,
+    MAX_TEXT_LENGTH,
+    Aspect,
+    Quote,
+    RenderedVideo,
+    Scene,
+    Speech,
+    Visuals,
+    WordTiming,
+    get_aspect,
+    validate_text,
+)
+from oasis_core.domain.publishing import (
+    AccountStatus,
+    PostStatus,
+    PublishRequest,
+    PublishResult,
+    ScheduledPost,
+    SocialAccount,
+)
+from oasis_core.domain.video import RenderStage, Video, VideoStatus, overall_progress
+
+__all__ = [
+    "ASPECTS",
+    "ASPECT_IDS",
+    "CATEGORIES",
+    "CATEGORY_IDS",
+    "DEFAULT_ASPECT",
+    "MAX_TEXT_LENGTH",
+    "STYLES",
+    "STYLE_IDS",
+    "AccountStatus",
+    "ApiKey",
+    "Aspect",
+    "CaptionPhrase",
+    "CaptionSegment",
+    "Category",
+    "KeyStatus",
+    "PostStatus",
+    "PublishRequest",
+    "PublishResult",
+    "Quote",
+    "RenderStage",
+    "RenderedVideo",
+    "Scene",
+    "ScheduledPost",
+    "SocialAccount",
+    "Speech",
+    "Style",
+    "Video",
+    "VideoStatus",
+    "Visuals",
+    "WordTiming",
+    "get_aspect",
+    "get_category",
+    "get_style",
+    "key_hint",
+    "overall_progress",
+    "validate_text",
+]

@@ -1,0 +1,57 @@
+"""The ``Compositor`` port: puts speech, pictures and captions together into an MP4."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from attrs import frozen
+
+from oasis_core.domain.captions import CaptionPhrase
+from oasis_core.domain.media import Aspect, RenderedVideo, Speech, Visuals
+from oasis_core.ports.provider import Provider
+
+ProgressCallback = Callable[[float], None]
+"""Called with the fraction of the work done, 0.0 to 1.0."""
+
+
+@frozen
+class Composition:
+    """Everything needed to compose one video.
+
+    ``captions`` are the timed phrases to burn in (see
+    :func:`oasis_core.services.captions.plan_captions`); ``duration`` is the
+    video's length (speech plus a short tail). ``music_path`` is an optional
+    track mixed quietly under the voice.
+    """
+
+    speech: Speech
+    visuals: Visuals
+    captions: tuple[CaptionPhrase, ...]
+    aspect: Aspect
+    duration: float
+    output_path: Path
+    thumbnail_path: Path
+    music_path: Path | None = None
+    fps: int = 30
+
+
+@runtime_checkable
+class Compositor(Provider, Protocol):
+    """Encodes a :class:`Composition` into an MP4 and a JPEG thumbnail.
+
+    Register implementations with the ``register_compositors`` hook.
+    """
+
+    def compose(self, composition: Composition, on_progress: ProgressCallback | None = None) -> RenderedVideo:
+        """Write ``composition.output_path`` and ``composition.thumbnail_path`` and describe them.
+
+        The MP4 holds H.264 video (yuv420p) at ``aspect`` size and ``fps``, and
+        AAC audio, with the index (moov) before the media data so it plays
+        while downloading. The pictures move; each caption phrase is shown from
+        its start to its end with the word being spoken highlighted. Call
+        ``on_progress`` now and then with the fraction done. On failure, leave
+        no file at ``output_path``.
+        """
+        ...

@@ -1,0 +1,47 @@
+"""The ``SpeechEngine`` port: turns text into speech with a timing for every word."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from attrs import frozen
+
+from oasis_core.domain.media import Speech
+from oasis_core.ports.provider import Provider
+
+
+@frozen
+class Voice:
+    """A voice a speech engine offers: its id (what callers pass), a name and a language tag."""
+
+    id: str
+    name: str
+    language: str = "en"
+
+
+@runtime_checkable
+class SpeechEngine(Provider, Protocol):
+    """Speaks text into an audio file and says when each word is heard.
+
+    Register implementations with the ``register_speech_engines`` hook.
+    """
+
+    def voices(self) -> Sequence[Voice]:
+        """The voices this engine offers; the first is the default."""
+        ...
+
+    def synthesize(self, text: str, out_dir: Path, *, voice: str | None = None, rate: float = 1.0) -> Speech:
+        """Speak ``text`` into a new audio file inside ``out_dir`` and return it.
+
+        ``voice`` is one of :meth:`voices` (``None`` for the default; an unknown
+        id raises :class:`~oasis_core.errors.InvalidInput` listing the valid
+        ones). ``rate`` scales the speaking speed (1.0 normal, 0.5–2.0).
+
+        The audio is a file PyAV can decode (WAV, MP3, …). ``Speech.words``
+        holds every word of ``text`` in order, as written (punctuation may stay
+        attached), with start and end times in seconds that lie inside
+        ``Speech.duration`` and never go backwards.
+        """
+        ...

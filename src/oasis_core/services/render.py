@@ -1,0 +1,161 @@
+"""The render use case: text → speech → visuals → composed MP4 (→ stored), with progress."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from attrs import field, frozen
+
+from oasis_core.domain.catalogue import get_style
+from oasis_core.domain.media import RenderedVideo, get_aspect, validate_text
+from oasis_core.domain.video import RenderStage
+from oasis_core.errors import InvalidInput
+from oasis_core.ports import BlobStore, Composition, Compositor, SpeechEngine, VisualSource
+from oasis_core.services.captions import plan_captions
+
+StageCallback = Callable[[RenderStage, float], None]
+"""Called with the current stage and how far it has got (0.0–1.0)."""
+
+TAIL_SECONDS = 1.2
+"""Silence kept after the last word, so the video does not end abruptly."""
+
+_SENTENCE = re.compile(r"(?<=[.!?…;])\s+")
+
+
+@frozen
+class RenderRequest:
+    """What to render: the text to speak, the picture to show and how to shape it."""
+
+    text: str = field(converter=validate_text)
+    visual_prompt: str
+    style: str
+    aspect: str = "9:16"
+    voice: str | None = None
+    rate: float = 1.0
+    music_path: Path | None = None
+
+
+@frozen
+class RenderProviders:
+    """The providers one render uses."""
+
+    speech: SpeechEngine
+    visuals: VisualSource
+    compositor: Compositor
+
+
+@frozen
+class RenderOutcome:
+    """A finished render: the video and what each provider used (characters, images …)."""
+
+    video: RenderedVideo
+    usage: dict[str, dict[str, int]]
+
+
+def split_sentences(text: str) -> tuple[str, ...]:
+    """Split a script into sentences (one scene each for sources that make several images)."""
+    return tuple(part for part in _SENTENCE.split(text.strip()) if part)
+
+
+def check_output_path(path: Path) -> None:
+    """Raise :class:`InvalidInput` unless a file can be written at ``path``."""
+    parent = path.parent if str(path.parent) else Path()
+    if path.suffix.lower() != ".mp4":
+        raise InvalidInput(f"The output file must end in .mp4, not {path.name!r}", field="output")
+    if path.is_dir():
+        raise InvalidInput(f"The output path {str(path)!r} is a folder", field="output")
+    if not parent.is_dir():
+        raise InvalidInput(f"The folder {str(parent)!r} does not exist", field="output")
+    if not os.access(parent, os.W_OK):
+        raise InvalidInput(f"The folder {str(parent)!r} is not writable", field="output")
+
+
+def render_video(
+    request: RenderRequest,
+    providers: RenderProviders,
+    *,
+    output_path: Path,
+    workdir: Path,
+    on_progress: StageCallback | None = None,
+) -> RenderOutcome:
+    """Render ``request`` into ``output_path`` (and a ``.jpg`` thumbnail beside it).
+
+    Reports each stage (speech, visuals, compose) through ``on_progress``.
+    The files appear at their final paths only when complete: nothing is left
+    behind on failure.
+    """
+    report = on_progress or (lambda stage, fraction: None)
+    style = get_style(request.style)
+    aspect = get_aspect(request.aspect)
+    if not 0.5 <= request.rate <= 2.0:
+        raise InvalidInput("The speaking rate must be between 0.5 and 2.0", field="rate")
+    if request.music_path is not None and not request.music_path.is_file():
+        raise InvalidInput(f"The music file {str(request.music_path)!r} does not exist", field="music")
+    check_output_path(output_path)
+
+    report(RenderStage.SPEECH, 0.0)
+    speech = providers.speech.synthesize(request.text, workdir, voice=request.voice, rate=request.rate)
+    duration = speech.duration + TAIL_SECONDS
+    report(RenderStage.VISUALS, 0.0)
+    visuals = providers.visuals.create(
+        request.visual_prompt, style, aspect, duration, workdir, scene_texts=split_sentences(request.text)
+    )
+    report(RenderStage.COMPOSE, 0.0)
+    thumbnail_path = output_path.with_suffix(".jpg")
+    partial_video = _partial(output_path)
+    partial_thumb = _partial(thumbnail_path)
+    composition = Composition(
+        speech=speech,
+        visuals=visuals,
+        captions=plan_captions(speech.words, duration),
+        aspect=aspect,
+        duration=duration,
+        output_path=partial_video,
+        thumbnail_path=partial_thumb,
+        music_path=request.music_path,
+    )
+    try:
+        rendered = providers.compositor.compose(composition, lambda f: report(RenderStage.COMPOSE, f))
+        partial_thumb.replace(thumbnail_path)
+        partial_video.replace(output_path)
+    finally:
+        for leftover in (partial_video, partial_thumb):
+            leftover.unlink(missing_ok=True)
+    video = RenderedVideo(
+        output_path, thumbnail_path, rendered.duration, rendered.width, rendered.height, rendered.size_bytes
+    )
+    usage = {providers.speech.id: dict(speech.usage), providers.visuals.id: dict(visuals.usage)}
+    return RenderOutcome(video, {name: counts for name, counts in usage.items() if counts})
+
+
+def _partial(path: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent)
+    os.close(handle)
+    return Path(name)
+
+
+@frozen
+class StoredVideo:
+    """Where a finished video and its thumbnail were stored."""
+
+    video_key: str
+    thumbnail_key: str
+
+
+def store_video(
+    store: BlobStore, video: RenderedVideo, prefix: str, on_progress: StageCallback | None = None
+) -> StoredVideo:
+    """Put a rendered video and its thumbnail into ``store`` under ``prefix``."""
+    report = on_progress or (lambda stage, fraction: None)
+    report(RenderStage.UPLOAD, 0.0)
+    video_key = f"{prefix}/video.mp4"
+    thumbnail_key = f"{prefix}/thumbnail.jpg"
+    store.put(video_key, video.path, content_type="video/mp4")
+    report(RenderStage.UPLOAD, 0.8)
+    store.put(thumbnail_key, video.thumbnail_path, content_type="image/jpeg")
+    report(RenderStage.UPLOAD, 1.0)
+    return StoredVideo(video_key, thumbnail_key)
