@@ -43,7 +43,12 @@ def paint_cinematic(canvas: Canvas, rng: np.random.Generator, palette: Palette) 
     horizon = float(rng.uniform(0.47, 0.56))
     sun_x = float(rng.uniform(0.2, 0.8))
     sun_y = horizon - float(rng.uniform(0.04, 0.12))
-    sky_stops = [(0.0, p["top"]), (horizon * 0.55, p["mid"]), (horizon * 0.92, p["haze"]), (horizon, p["horizon"])]
+    sky_stops = [
+        (0.0, p["top"]),
+        (horizon * 0.55, p["mid"]),
+        (horizon * 0.92, p["haze"]),
+        (horizon, p["horizon"]),
+    ]
     image = canvas.full(ramp(y, [*sky_stops, (1.0, p["horizon"])]))
 
     near_sun = glow(canvas, sun_x, sun_y, 0.45)
@@ -55,23 +60,31 @@ def paint_cinematic(canvas: Canvas, rng: np.random.Generator, palette: Palette) 
     d = canvas.distance(sun_x, sun_y)
     image = screen(image, p["sun"], 0.55 * np.exp(-((d / 0.32) ** 2)) + 0.35 * np.exp(-d / 0.08))
     angle = np.arctan2((y - sun_y) * np.float32(canvas.ratio), canvas.x - sun_x)
-    rays = periodic_noise(rng, angle, int(rng.integers(28, 44)), 3.0) * np.exp(-d / 0.55)
+    rays = periodic_noise(rng, angle, int(rng.integers(14, 24)), 2.5) * np.exp(-d / 0.6) * smoothstep(0.02, 0.2, d)
     rays = rays * (1.0 - 0.6 * clouds) * smoothstep(horizon + 0.02, horizon - 0.05, y)
     image = screen(image, p["light"], rays * 0.5)
     image = mix(image, p["core"], disc(canvas, sun_x, sun_y, 0.028, 0.01))
 
     far = horizon - 0.01 - 0.07 * noise_line(rng, canvas.width, 2.0, octaves=5) ** 1.5
-    far_colour = mix(canvas.full(colour(p["far"])), p["haze"], smoothstep(horizon + 0.1, horizon - 0.06, y) * 0.5)
+    far_colour = mix(
+        canvas.full(colour(p["far"])), p["haze"], smoothstep(horizon + 0.1, horizon - 0.06, y) * 0.5
+    )
     image = mix(image, far_colour, _ridge(canvas, far))
     if rng.random() < 0.5:
         image = _water(canvas, rng, p, image, horizon, sun_x, sky_stops)
     else:
-        near = horizon + 0.03 - 0.06 * noise_line(rng, canvas.width, 1.5, octaves=5)
-        ground = ramp(y, [(horizon, p["far"]), (horizon + 0.12, p["near"]), (1.0, p["near"])])
-        ground = screen(canvas.full(ground), p["light"], near_sun * 0.25)
+        mid = horizon + 0.012 - 0.04 * noise_line(rng, canvas.width, 2.5, octaves=5)
+        image = mix(image, mix(canvas.full(colour(p["far"])), p["near"], 0.35), _ridge(canvas, mid))
+        image = mix(image, p["haze"], band(y, horizon + 0.02, 0.035) * 0.25)
+        near = horizon + 0.05 - 0.07 * noise_line(rng, canvas.width, 1.2, octaves=5)
+        ground = ramp(y, [(horizon, p["far"]), (horizon + 0.2, p["near"]), (1.0, p["near"])])
+        ground = ground * (0.85 + 0.3 * fbm(rng, canvas, 4.0, octaves=4, stretch=3.0))[..., None]
+        ground = screen(ground, p["light"], near_sun * 0.3)
         image = mix(image, ground, _ridge(canvas, near))
 
-    streak = band(y * np.float32(canvas.ratio), sun_y * canvas.ratio, 0.004) * np.exp(-np.abs(canvas.x - sun_x) / 0.3)
+    streak = band(y * np.float32(canvas.ratio), sun_y * canvas.ratio, 0.004) * np.exp(
+        -np.abs(canvas.x - sun_x) / 0.3
+    )
     image = screen(image, p["flare"], streak * 0.45)
     image = split_tone(image, p["shadow"], p["light"], 0.18)
     return image * vignette(canvas, 0.6, 0.25)[..., None]
@@ -95,7 +108,9 @@ def _water(
     ripples = fbm(rng, canvas, 3.0, octaves=4, stretch=14.0)
     water = water * (0.85 + 0.3 * ripples)[..., None]
     width = 0.03 + 0.3 * depth
-    path = np.exp(-(((canvas.x - sun_x) / width) ** 2)) * smoothstep(0.5, 0.85, ripples) * (1.0 - depth) ** 1.5
+    path = (
+        np.exp(-(((canvas.x - sun_x) / width) ** 2)) * smoothstep(0.5, 0.85, ripples) * (1.0 - depth) ** 1.5
+    )
     water = screen(water, p["sun"], path * 0.8)
     return mix(image, water, smoothstep(horizon - 0.001, horizon + 0.004, y))
 
@@ -107,7 +122,9 @@ def paint_nature(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> 
     top = float(rng.uniform(0.3, 0.42))
     image = canvas.full(ramp(y, [(0.0, p["top"]), (top * 0.95, p["low"]), (1.0, p["low"])]))
     sun_x, sun_y = float(rng.uniform(0.15, 0.85)), float(rng.uniform(0.08, top - 0.06))
-    image = screen(image, p["sun"], 0.55 * glow(canvas, sun_x, sun_y, 0.35) + 0.4 * glow(canvas, sun_x, sun_y, 0.07))
+    image = screen(
+        image, p["sun"], 0.55 * glow(canvas, sun_x, sun_y, 0.35) + 0.4 * glow(canvas, sun_x, sun_y, 0.07)
+    )
     clouds = smoothstep(0.5, 0.9, fbm(rng, canvas, 2.0, octaves=5, stretch=3.0)) * smoothstep(top, 0.0, y)
     image = mix(image, p["cloud"], clouds * 0.55)
 
@@ -116,21 +133,17 @@ def paint_nature(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> 
     for i in range(layers):
         t = i / (layers - 1)
         base = top + (0.8 - top) * t**1.15
-        smooth = noise_line(rng, canvas.width, 1.5 + 2.5 * (1 - t), octaves=5, persistence=0.55)
+        smooth = noise_line(rng, canvas.width, 1.0 + 1.5 * (1 - t), octaves=4, persistence=0.45)
         peaks = 1.0 - np.abs(2.0 * smooth - 1.0)
-        shape = (1 - t) * peaks**1.6 + t * smooth
-        amplitude = 0.13 * (1 - t) + 0.05
-        line = base - amplitude * shape
-        if t > 0.3:
-            line = line - (0.004 + 0.012 * t) * noise_line(rng, canvas.width, 60.0, octaves=2)
+        shape = (1 - t) * peaks**1.5 + t * smooth
+        line = base - (0.12 * (1 - t) + 0.05) * shape
+        edge = line - (0.002 + 0.008 * t) * noise_line(rng, canvas.width, 80.0, octaves=2) if t > 0.3 else line
         weight = t**0.8
         shade = tuple(f + (n - f) * weight for f, n in zip(p["far"], p["near"], strict=True))
-        tone = canvas.full(colour(shade))
-        depth = np.clip((y - line[None, :]) / np.float32(0.1 + 0.1 * t), 0.0, 1.0)
-        haze = smoothstep(0.0, 1.0, depth) * np.float32(0.75 * (1 - 0.5 * t))
-        tone = mix(tone, p["mist"], haze)
-        tone = tone * texture
-        image = mix(image, tone, _ridge(canvas, line))
+        depth = np.clip((y - line[None, :]) / np.float32(0.12 + 0.1 * t), 0.0, 1.0)
+        haze = smoothstep(0.0, 1.0, depth) * np.float32(0.7 * (1 - 0.5 * t))
+        tone = mix(canvas.full(colour(shade)), p["mist"], haze) * texture
+        image = mix(image, tone, _ridge(canvas, edge))
     mist = smoothstep(0.45, 0.8, fbm(rng, canvas, 1.5, octaves=4, stretch=5.0)) * band(y, 0.6, 0.25)
     image = mix(image, p["mist"], mist * 0.35)
     return image * vignette(canvas, 0.3)[..., None]
@@ -143,7 +156,12 @@ def paint_retro(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> F
     horizon = float(rng.uniform(0.5, 0.6))
     bands = int(rng.integers(6, 11))
     stepped = np.floor(y / np.float32(horizon) * bands) / np.float32(bands) * horizon
-    stops = [(0.0, p["top"]), (horizon * 0.45, p["upper"]), (horizon * 0.8, p["lower"]), (horizon, p["horizon"])]
+    stops = [
+        (0.0, p["top"]),
+        (horizon * 0.45, p["upper"]),
+        (horizon * 0.8, p["lower"]),
+        (horizon, p["horizon"]),
+    ]
     smooth = ramp(y, [*stops, (1.0, p["horizon"])])
     image = canvas.full(mix(ramp(stepped, [*stops, (1.0, p["horizon"])]), smooth, 0.35))
 
@@ -151,7 +169,9 @@ def paint_retro(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> F
     sun_x = float(rng.uniform(0.32, 0.68))
     sun_y = horizon - radius / canvas.ratio * float(rng.uniform(0.1, 0.6))
     reach = radius / canvas.ratio
-    sun_colour = ramp(y, [(sun_y - reach, p.many("sun")[0]), (sun_y, p.many("sun")[1]), (sun_y + reach, p.many("sun")[2])])
+    sun_colour = ramp(
+        y, [(sun_y - reach, p.many("sun")[0]), (sun_y, p.many("sun")[1]), (sun_y + reach, p.many("sun")[2])]
+    )
     start = sun_y - reach * 0.15
     u = np.clip((y - start) / np.float32(max(horizon - start, 1e-3)), 0.0, 1.0)
     stripes = int(rng.integers(5, 9))
@@ -177,7 +197,9 @@ def paint_retro(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> F
 
     period = np.float32(7.0)
     px_x, px_y = x * np.float32(canvas.width), y * np.float32(canvas.height)
-    dots = 0.5 + 0.25 * (np.cos((px_x + px_y) * np.float32(np.pi * 2) / period) + np.cos((px_x - px_y) * 2 * np.pi / period))
+    dots = 0.5 + 0.25 * (
+        np.cos((px_x + px_y) * np.float32(np.pi * 2) / period) + np.cos((px_x - px_y) * 2 * np.pi / period)
+    )
     darkness = 1.0 - (image @ np.asarray([0.3, 0.6, 0.1], np.float32))
     ink = smoothstep(dots - 0.15, dots + 0.15, darkness * 0.9 + 0.1)
     image = image * (1.0 - 0.16 * ink)[..., None]

@@ -182,9 +182,12 @@ def periodic_noise(rng: np.random.Generator, angle: Field, lobes: int, sharpness
     """Smooth random values around a circle, sampled at ``angle`` (radians): the pattern of light rays."""
     knots = rng.random(lobes + 1).astype(np.float32)
     knots[-1] = knots[0]
-    position = (angle / np.float32(2 * np.pi) + 0.5) * lobes
-    values = np.interp(position, np.arange(lobes + 1), knots).astype(np.float32)
-    return np.power(values, np.float32(sharpness))
+    position = np.clip((angle / np.float32(2 * np.pi) + 0.5) * lobes, 0.0, lobes - 1e-4)
+    index = position.astype(np.int32)
+    t = position - index
+    t = t * t * (3.0 - 2.0 * t)
+    values = knots[index] * (1.0 - t) + knots[index + 1] * t
+    return np.power(values, np.float32(sharpness)).astype(np.float32)
 
 
 def _box(a: Field, radius: int, axis: int) -> Field:

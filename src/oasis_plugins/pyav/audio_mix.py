@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -57,7 +58,7 @@ def mixed_audio(voice: Path, duration: float, music: Path | None) -> Iterator[Au
         graph.add("apad", f"whole_dur={duration:.4f}"),
         graph.add("atrim", f"end={duration:.4f}"),
     ]
-    for upstream, downstream in zip(chain, chain[1:], strict=False):
+    for upstream, downstream in itertools.pairwise(chain):
         upstream.link_to(downstream)
     sink = graph.add("abuffersink")
     music_src = None
@@ -80,7 +81,7 @@ def mixed_audio(voice: Path, duration: float, music: Path | None) -> Iterator[Au
             graph.add("volume", f"{MUSIC_VOLUME}"),
             graph.add("afade", f"t=out:st={max(0.0, duration - 1.5):.3f}:d=1.5"),
         ]
-        for upstream, downstream in zip(music_chain, music_chain[1:], strict=False):
+        for upstream, downstream in itertools.pairwise(music_chain):
             upstream.link_to(downstream)
         duck = graph.add("sidechaincompress", "threshold=0.02:ratio=8:attack=15:release=400")
         music_chain[-1].link_to(duck, 0, 0)

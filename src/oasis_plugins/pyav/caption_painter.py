@@ -120,9 +120,18 @@ class CaptionPainter:
         for target, colour in ((plain, TEXT_COLOUR), (highlighted, HIGHLIGHT_COLOUR)):
             draw = ImageDraw.Draw(target)
             for text, (x, y) in zip(texts, positions, strict=True):
-                draw.text((x, y), text, font=font, fill=colour, stroke_width=stroke, stroke_fill=STROKE_COLOUR)
+                draw.text(
+                    (x, y), text, font=font, fill=colour, stroke_width=stroke, stroke_fill=STROKE_COLOUR
+                )
         draw = ImageDraw.Draw(plain)
         for text, (x, y) in zip(texts, positions, strict=True):
             left, upper, right, lower = draw.textbbox((x, y), text, font=font, stroke_width=stroke)
-            boxes.append((max(0, int(left)), max(0, int(upper)), min(width, int(right) + 1), min(height, int(lower) + 1)))
+            boxes.append(
+                (
+                    max(0, int(left)),
+                    max(0, int(upper)),
+                    min(width, int(right) + 1),
+                    min(height, int(lower) + 1),
+                )
+            )
         return plain, highlighted, boxes

@@ -98,7 +98,9 @@ class PyAVCompositor:
             audio.layout = "stereo" if composition.music_path else "mono"
             audio.bit_rate = 128_000 if composition.music_path else 96_000
 
-            for frame in mixed_audio(composition.speech.audio_path, composition.duration, composition.music_path):
+            for frame in mixed_audio(
+                composition.speech.audio_path, composition.duration, composition.music_path
+            ):
                 container.mux(audio.encode(frame))
             container.mux(audio.encode(None))
 
@@ -130,7 +132,9 @@ class PyAVCompositor:
             graph.caption_source.push(None)
             encode_ready()
             if written < total_frames:
-                raise ProviderError(f"Only {written} of {total_frames} frames were produced", provider=self.id)
+                raise ProviderError(
+                    f"Only {written} of {total_frames} frames were produced", provider=self.id
+                )
             container.mux(video.encode(None))
         report(1.0)
         return RenderedVideo(

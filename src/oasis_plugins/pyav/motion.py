@@ -68,10 +68,7 @@ def scale_and_crop(clip: Clip, width: int, height: int, source_width: int) -> tu
     last = max(1, clip.frames - 1)
     progress = f"(n/{last})" if clip.zoom_in else f"(1-n/{last})"
     factor = f"(1+{ZOOM}*{progress})"
-    scale = (
-        f"w='2*trunc({width}*{factor}/2)':h='2*trunc({height}*{factor}/2)'"
-        ":eval=frame:flags=bilinear"
-    )
+    scale = f"w='2*trunc({width}*{factor}/2)':h='2*trunc({height}*{factor}/2)':eval=frame:flags=bilinear"
     drift = f"{clip.pan:.4f}*(n/{last}-0.5)"
     crop = f"w={width}:h={height}:x='(iw-{width})*(0.5+{drift})':y='(ih-{height})/2':exact=1"
     return scale, crop

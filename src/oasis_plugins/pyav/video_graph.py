@@ -8,6 +8,7 @@ encoder's own format, so Python touches only a few caption images.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import av
@@ -52,14 +53,16 @@ class VideoGraph:
                 self.graph.add("setsar", "1"),
                 self.graph.add("fps", str(fps)),
             ]
-            for upstream, downstream in zip(chain, chain[1:], strict=False):
+            for upstream, downstream in itertools.pairwise(chain):
                 upstream.link_to(downstream)
             self.scene_sources.append(src)
             tails.append(chain[-1])
         joined = tails[0]
         elapsed = clips[0].frames / fps
         for tail, clip in zip(tails[1:], clips[1:], strict=False):
-            fade_filter = self.graph.add("xfade", f"transition=fade:duration={fade}:offset={elapsed - fade:.4f}")
+            fade_filter = self.graph.add(
+                "xfade", f"transition=fade:duration={fade}:offset={elapsed - fade:.4f}"
+            )
             joined.link_to(fade_filter, 0, 0)
             tail.link_to(fade_filter, 0, 1)
             joined = fade_filter

@@ -1,0 +1,5 @@
+"""The ``oasis`` command line."""
+
+from oasis_server.cli.app import main
+
+__all__ = ["main"]

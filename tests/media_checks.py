@@ -1,0 +1,74 @@
+"""Reading finished videos back: streams, boxes, pixels and loudness."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import av
+import numpy as np
+from attrs import frozen
+
+
+@frozen
+class Probe:
+    """What a decoder sees in an MP4."""
+
+    video_codec: str
+    audio_codec: str
+    width: int
+    height: int
+    fps: float
+    pix_fmt: str
+    frames: int
+    video_seconds: float
+    audio_seconds: float
+    audio_rms: float
+
+
+def top_level_boxes(path: Path) -> list[str]:
+    """The names of an MP4's top-level boxes, in file order."""
+    names = []
+    with path.open("rb") as stream:
+        while header := stream.read(8):
+            size, name = struct.unpack(">I4s", header)
+            if size == 1:
+                size = struct.unpack(">Q", stream.read(8))[0] - 8
+            names.append(name.decode("latin-1"))
+            stream.seek(size - 8, 1)
+    return names
+
+
+def probe(path: Path) -> Probe:
+    """Decode every frame and sample of ``path`` and describe it."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0]
+        frames = sum(1 for _ in container.decode(video))
+    with av.open(str(path)) as container:
+        samples = [frame.to_ndarray() for frame in container.decode(audio=0)]
+    pcm = np.concatenate([s.reshape(-1) for s in samples]) if samples else np.zeros(1)
+    return Probe(
+        video.codec_context.name,
+        audio.codec_context.name,
+        video.width,
+        video.height,
+        float(video.average_rate),
+        video.codec_context.pix_fmt or "",
+        frames,
+        frames / float(video.average_rate),
+        float(sum(s.shape[-1] for s in samples) / audio.rate),
+        float(np.sqrt(np.mean(np.square(pcm.astype(np.float64))))),
+    )
+
+
+def frames_rgb(path: Path, indices: set[int]) -> dict[int, np.ndarray]:
+    """The RGB pixels of the frames at ``indices``."""
+    wanted: dict[int, np.ndarray] = {}
+    with av.open(str(path)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index in indices:
+                wanted[index] = frame.to_ndarray(format="rgb24")
+            if len(wanted) == len(indices):
+                break
+    return wanted
