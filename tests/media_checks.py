@@ -43,21 +43,24 @@ def probe(path: Path) -> Probe:
     """Decode every frame and sample of ``path`` and describe it."""
     with av.open(str(path)) as container:
         video = container.streams.video[0]
-        audio = container.streams.audio[0]
+        codec, pix_fmt = video.codec_context.name, video.codec_context.pix_fmt or ""
+        width, height, fps = video.width, video.height, float(video.average_rate)
         frames = sum(1 for _ in container.decode(video))
     with av.open(str(path)) as container:
-        samples = [frame.to_ndarray() for frame in container.decode(audio=0)]
+        audio = container.streams.audio[0]
+        audio_codec, rate = audio.codec_context.name, audio.rate
+        samples = [frame.to_ndarray() for frame in container.decode(audio)]
     pcm = np.concatenate([s.reshape(-1) for s in samples]) if samples else np.zeros(1)
     return Probe(
-        video.codec_context.name,
-        audio.codec_context.name,
-        video.width,
-        video.height,
-        float(video.average_rate),
-        video.codec_context.pix_fmt or "",
+        codec,
+        audio_codec,
+        width,
+        height,
+        fps,
+        pix_fmt,
         frames,
-        frames / float(video.average_rate),
-        float(sum(s.shape[-1] for s in samples) / audio.rate),
+        frames / fps,
+        float(sum(s.shape[-1] for s in samples) / rate),
         float(np.sqrt(np.mean(np.square(pcm.astype(np.float64))))),
     )
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from oasis_core.catalog import PortKind, ProviderCatalog
 from oasis_core.domain.catalogue import get_category, get_style
@@ -21,12 +21,30 @@ from oasis_core.paths import default_data_dir
 from oasis_core.plugins import load_catalog
 from oasis_core.ports.provider import ProviderConfig
 from oasis_core.services.content import generate_quote, generate_visual_prompt
-from oasis_core.services.render import RenderProviders, RenderRequest, check_output_path, render_video
+from oasis_core.services.render import (
+    RenderProviders,
+    RenderRequest,
+    check_output_path,
+    check_request,
+    render_video,
+)
 
 ProgressCallback = Callable[[RenderStage, int], None]
 """Called with the current stage and the overall progress, 0–100."""
 
 RECENT_QUOTES = 20
+
+
+@frozen
+class RenderPlan:
+    """A checked render, ready to run: the choices and the providers built for them."""
+
+    category: str
+    text: str | None
+    request: RenderRequest
+    providers: RenderProviders
+    output_path: Path
+    llm: str | None
 
 
 @frozen
@@ -100,7 +118,7 @@ class Studio:
         """Write a visual prompt for ``text``."""
         return generate_visual_prompt(self.provider(PortKind.LLM, llm), text, category, style)
 
-    def render(
+    def plan(
         self,
         *,
         category: str = "motivation",
@@ -113,13 +131,11 @@ class Studio:
         music: str | os.PathLike[str] | None = None,
         output: str | os.PathLike[str] | None = None,
         providers: Mapping[str, str] | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> RenderResult:
-        """Write, voice and render one video; return where it is and what it holds.
+    ) -> RenderPlan:
+        """Check every choice and build the providers, without doing any work yet.
 
-        ``quote`` replaces the written quote with your own text; ``providers``
-        picks providers by port (``{"llm": "offline", "speech": "espeak"}``).
-        Everything is validated before any work starts.
+        Raises :class:`~oasis_core.errors.InvalidInput` (or a subclass) naming
+        the first bad choice and listing the valid ones.
         """
         chosen = dict(providers or {})
         unknown = set(chosen) - {k.value for k in PortKind}
@@ -132,40 +148,45 @@ class Studio:
         get_category(category)
         get_style(style)
         get_aspect(aspect)
-        output_path = (
-            Path(output) if output else Path.cwd() / f"oasis-{category}-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
-        )
+        text = validate_text(quote) if quote is not None else None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        output_path = Path(output) if output else Path.cwd() / f"oasis-{category}-{stamp}.mp4"
         check_output_path(output_path)
-        report = on_progress or (lambda stage, percent: None)
         render_providers = RenderProviders(
             speech=self.provider(PortKind.SPEECH, chosen.get("speech")),
             visuals=self.provider(PortKind.VISUALS, chosen.get("visuals")),
             compositor=self.provider(PortKind.COMPOSITOR, chosen.get("compositor")),
         )
         self._check_voice(render_providers, voice)
-        report(RenderStage.QUEUED, 0)
-        written = (
-            Quote(validate_text(quote)) if quote is not None else self.quote(category, llm=chosen.get("llm"))
-        )
+        music_path = Path(music) if music else None
+        if text is None or not visual_prompt:
+            self.provider(PortKind.LLM, chosen.get("llm"))  # fail now if the language model cannot be built
         request = RenderRequest(
-            text=written.text,
+            text=text or "-",
             visual_prompt=visual_prompt or "",
             style=style,
             aspect=aspect,
             voice=voice,
             rate=rate,
-            music_path=Path(music) if music else None,
+            music_path=music_path,
         )
-        if not visual_prompt:
-            prompt = self.visual_prompt(request.text, category, style, llm=chosen.get("llm"))
-            request = RenderRequest(
-                request.text, prompt, style, aspect, voice, rate, Path(music) if music else None
-            )
+        check_request(request)
+        return RenderPlan(category, text, request, render_providers, output_path, chosen.get("llm"))
+
+    def run(self, plan: RenderPlan, on_progress: ProgressCallback | None = None) -> RenderResult:
+        """Carry out a :meth:`plan`: write the quote and prompt if needed, then render."""
+        report = on_progress or (lambda stage, percent: None)
+        report(RenderStage.QUEUED, 0)
+        written = Quote(plan.text) if plan.text is not None else self.quote(plan.category, llm=plan.llm)
+        prompt = plan.request.visual_prompt or self.visual_prompt(
+            written.text, plan.category, plan.request.style, llm=plan.llm
+        )
+        request = evolve(plan.request, text=written.text, visual_prompt=prompt)
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as workdir:
             outcome = render_video(
                 request,
-                render_providers,
-                output_path=output_path,
+                plan.providers,
+                output_path=plan.output_path,
                 workdir=Path(workdir),
                 on_progress=lambda stage, fraction: report(stage, overall_progress(stage, fraction)),
             )
@@ -183,6 +204,16 @@ class Studio:
             request.visual_prompt,
             outcome.usage,
         )
+
+    def render(self, *, on_progress: ProgressCallback | None = None, **choices: Any) -> RenderResult:
+        """Write, voice and render one video; return where it is and what it holds.
+
+        Takes the same choices as :meth:`plan` (``category``, ``style``,
+        ``quote`` — your own text —, ``visual_prompt``, ``aspect``, ``voice``,
+        ``rate``, ``music``, ``output``, ``providers`` by port such as
+        ``{"speech": "espeak"}``). Everything is validated before any work starts.
+        """
+        return self.run(self.plan(**choices), on_progress)
 
     @staticmethod
     def _check_voice(providers: RenderProviders, voice: str | None) -> None:

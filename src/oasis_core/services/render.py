@@ -61,6 +61,16 @@ def split_sentences(text: str) -> tuple[str, ...]:
     return tuple(part for part in _SENTENCE.split(text.strip()) if part)
 
 
+def check_request(request: RenderRequest) -> None:
+    """Raise :class:`InvalidInput` for a style, aspect, rate or music file that cannot be used."""
+    get_style(request.style)
+    get_aspect(request.aspect)
+    if not 0.5 <= request.rate <= 2.0:
+        raise InvalidInput("The speaking rate must be between 0.5 and 2.0", field="rate")
+    if request.music_path is not None and not request.music_path.is_file():
+        raise InvalidInput(f"The music file {str(request.music_path)!r} does not exist", field="music")
+
+
 def check_output_path(path: Path) -> None:
     """Raise :class:`InvalidInput` unless a file can be written at ``path``."""
     parent = path.parent if str(path.parent) else Path()
@@ -89,13 +99,9 @@ def render_video(
     behind on failure.
     """
     report = on_progress or (lambda stage, fraction: None)
-    style = get_style(request.style)
-    aspect = get_aspect(request.aspect)
-    if not 0.5 <= request.rate <= 2.0:
-        raise InvalidInput("The speaking rate must be between 0.5 and 2.0", field="rate")
-    if request.music_path is not None and not request.music_path.is_file():
-        raise InvalidInput(f"The music file {str(request.music_path)!r} does not exist", field="music")
+    check_request(request)
     check_output_path(output_path)
+    style, aspect = get_style(request.style), get_aspect(request.aspect)
 
     report(RenderStage.SPEECH, 0.0)
     speech = providers.speech.synthesize(request.text, workdir, voice=request.voice, rate=request.rate)

@@ -105,7 +105,8 @@ class OfflineLanguageModel:
         with self._lock:
             last_used = self._last_used.setdefault(category.id, {})
             recent = set(sorted(last_used, key=last_used.__getitem__)[-RECENT_MEMORY:])
-            fresh = [q for q in quotes if normalise(q.text) not in avoided | recent]
+            excluded = avoided | recent
+            fresh = [q for q in quotes if normalise(q.text) not in excluded]
             if fresh:
                 choice = self._random.choice(fresh)
             else:

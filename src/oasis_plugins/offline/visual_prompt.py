@@ -17,9 +17,14 @@ MAX_PROMPT_LENGTH = 400
 
 _EXCERPT_WORDS = 10
 _MAX_KEYWORD_LENGTH = 24
-_FRAMING = "vertical frame with the subject centred, no text"
+_FRAMING = "subject centred, no text"
 
-STOP_WORDS: frozenset[str] = frozenset(
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOP_WORDS: frozenset[str] = _word_set(
     """
     a about above after again against all also am an and any are aren't as at be because been before
     being below between both but by can cannot could did do does doing done down during each either else
@@ -33,63 +38,99 @@ STOP_WORDS: frozenset[str] = frozenset(
     within without would yet you your yours yourself yourselves
     art doth dost hath hast thee thou thine thy thyself tis twas wert wilt ye em
     man men way many every anyone someone somebody nothing everything something another
-    """.split()
+    """
 )
 """Words too common to say anything about a picture (modern and archaic English)."""
 
 _CONCEPTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("mountain", "summit", "height", "peak", "climb"), "a lone figure on a winding mountain path at dawn"),
-    (("journey", "road", "path", "travel", "step", "walk", "mile", "afoot"), "a long winding road toward the horizon"),
+    (
+        ("journey", "road", "path", "travel", "step", "walk", "mile", "afoot"),
+        "a long winding road toward the horizon",
+    ),
     (("river", "stream", "flowing"), "a river winding through a misty valley"),
-    (("sea", "ocean", "wave", "shore", "promontory", "tide", "flood"), "waves breaking against a rocky headland"),
+    (
+        ("sea", "ocean", "wave", "shore", "promontory", "tide", "flood"),
+        "waves breaking against a rocky headland",
+    ),
     (("ship", "sail", "helm", "harbour", "port", "pilot"), "a sailing ship on open water"),
     (("storm", "stormy", "tempest", "thunder"), "storm clouds parting over a dark horizon"),
     (("rain", "cloud", "weeping", "tear"), "rain clouds with sunlight breaking through"),
     (("wind", "grass", "bend"), "tall grass bending in the wind"),
     (("light", "shine", "shining", "beam", "bright"), "shafts of light breaking through clouds"),
     (("sun", "sunshine", "sunrise", "dawn", "morning", "day"), "the sun rising over a quiet horizon"),
-    (("star", "heaven", "sky", "universe", "infinity", "eternity", "eternal"), "a vast night sky full of stars"),
+    (
+        ("star", "heaven", "sky", "universe", "infinity", "eternity", "eternal"),
+        "a vast night sky full of stars",
+    ),
     (("night", "dark", "darkness", "shadow"), "a single lantern glowing in the dark"),
     (("candle",), "a single candle flame in a dark room"),
     (("fire", "flame", "kindling", "ember", "burn"), "glowing embers rising from a fire"),
     (("tree", "oak", "forest", "wood", "root"), "an ancient oak with sprawling roots"),
-    (("seed", "sprout", "acorn", "grow", "garden", "cultivate", "cultivation", "fruit"), "a green sprout pushing up through dark soil"),
+    (
+        ("seed", "sprout", "acorn", "grow", "garden", "cultivate", "cultivation", "fruit"),
+        "a green sprout pushing up through dark soil",
+    ),
     (("flower", "roses", "bloom", "blossom"), "a single flower opening in soft light"),
     (("leaf", "leaves", "spring", "summer", "swallow"), "swallows over a green spring meadow"),
     (("winter", "snow", "autumn"), "a bare tree in a snowy field"),
     (("bird", "wing", "winged", "feather", "soar", "fly", "flies"), "a bird in flight against the open sky"),
     (("stone", "rock", "marble", "tower"), "a weathered stone worn smooth by time"),
     (("water", "dripping", "drop"), "drops of water falling onto a still pool"),
-    (("gold", "golden", "treasure", "rich", "riches", "wealth", "wealthy", "jewel"), "glints of gold in warm light"),
+    (
+        ("gold", "golden", "treasure", "rich", "riches", "wealth", "wealthy", "jewel"),
+        "glints of gold in warm light",
+    ),
     (("crown", "king", "throne", "government"), "a crown resting on a stone throne"),
-    (("battle", "war", "warrior", "soldier", "conquer", "conqueror", "victory", "arena", "fight"), "a lone warrior silhouetted against the sky"),
-    (("time", "hour", "year", "moment", "now", "nows", "morrow", "tomorrow"), "an hourglass with sand slowly falling"),
-    (("book", "learning", "learn", "knowledge", "teach", "teacher", "education", "chapter"), "an open book in warm lamplight"),
+    (
+        ("battle", "war", "warrior", "soldier", "conquer", "conqueror", "victory", "arena", "fight"),
+        "a lone warrior silhouetted against the sky",
+    ),
+    (
+        ("time", "hour", "year", "moment", "nows", "morrow", "tomorrow"),
+        "an hourglass with sand slowly falling",
+    ),
+    (
+        ("book", "learning", "learn", "knowledge", "teach", "teacher", "education", "chapter"),
+        "an open book in warm lamplight",
+    ),
     (("home", "house", "village", "chamber"), "a warm window glowing in a quiet village"),
     (("friend", "friendship", "together", "togetherness"), "two friends walking side by side"),
     (("love", "loved", "lover", "heart", "lovable"), "two silhouettes holding hands in warm light"),
-    (("joy", "laughter", "smile", "merry", "mirth", "merriment", "happy", "happiness", "happily"), "friends laughing together in golden light"),
+    (
+        ("joy", "laughter", "smile", "merry", "mirth", "merriment", "happy", "happiness", "happily"),
+        "friends laughing together in golden light",
+    ),
     (("mind", "thought", "thinking", "soul", "opinion", "judgement"), "a quiet figure lost in thought"),
-    (("fear", "afraid", "danger", "brave", "courage", "valiant", "bold", "dare", "coward"), "a figure standing firm at the edge of a cliff"),
+    (
+        ("fear", "afraid", "danger", "brave", "courage", "valiant", "bold", "dare", "coward"),
+        "a figure standing firm at the edge of a cliff",
+    ),
     (("hope", "dream", "possibility", "faith"), "a figure gazing at first light on the horizon"),
     (("bee", "nectar", "butterfly"), "a butterfly resting on a wild flower"),
     (("sand", "grain"), "grains of sand in an open palm"),
     (("world", "earth"), "the curve of the earth at sunrise"),
-    (("gift", "thanks", "thankfulness", "gratitude", "blessing", "blessed", "miracle"), "open hands holding a warm glow"),
-    (("silence", "silent", "quiet", "quietly", "stillness", "peace", "calm"), "a still lake reflecting the sky"),
+    (
+        ("gift", "thanks", "thankfulness", "gratitude", "blessing", "blessed", "miracle"),
+        "open hands holding a warm glow",
+    ),
+    (
+        ("silence", "silent", "quiet", "quietly", "stillness", "peace", "calm"),
+        "a still lake reflecting the sky",
+    ),
 )
 
 CONCEPT_IMAGES: dict[str, str] = {word: image for words, image in _CONCEPTS for word in words}
 """Concept words mapped to concrete images ("storm" → storm clouds parting over a dark horizon)."""
 
-_WEAK_CONCEPTS = frozenset(
-    "world earth time day year hour moment mind thought thinking soul heart light still bright".split()
+_WEAK_CONCEPTS = _word_set(
+    "world earth time day year hour moment mind thought thinking soul heart light bright"
 )
 _NOT_CONCEPTS = frozenset({"springs", "rose", "lives"})  # verbs that look like concept nouns
 
-_EDGE_WORDS = frozenset(
-    "a an the and but or nor for so yet that which who whom whose of to in on at by with from as if than".split()
-    + "then when while".split()
+_EDGE_WORDS = _word_set(
+    "a an the and but or nor for so yet that which who whom whose of to in on at by with from as if than"
+    " then when while"
 )
 
 _TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")

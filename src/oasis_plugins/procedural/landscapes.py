@@ -59,13 +59,17 @@ def paint_cinematic(canvas: Canvas, rng: np.random.Generator, palette: Palette) 
 
     d = canvas.distance(sun_x, sun_y)
     image = screen(image, p["sun"], 0.55 * np.exp(-((d / 0.32) ** 2)) + 0.35 * np.exp(-d / 0.08))
-    angle = np.arctan2((y - sun_y) * np.float32(canvas.ratio), canvas.x - sun_x)
-    rays = periodic_noise(rng, angle, int(rng.integers(14, 24)), 2.5) * np.exp(-d / 0.6) * smoothstep(0.02, 0.2, d)
-    rays = rays * (1.0 - 0.6 * clouds) * smoothstep(horizon + 0.02, horizon - 0.05, y)
-    image = screen(image, p["light"], rays * 0.5)
+    angle = np.arctan2((y - sun_y) * np.float32(canvas.sy), (canvas.x - sun_x) * np.float32(canvas.sx))
+    rays = (
+        periodic_noise(rng, angle, int(rng.integers(14, 24)), 2.0)
+        * np.exp(-d / 0.7)
+        * smoothstep(0.02, 0.25, d)
+    )
+    rays = rays * (1.0 - 0.5 * clouds) * smoothstep(horizon + 0.02, horizon - 0.05, y)
+    image = screen(image, p["light"], rays * 0.85)
     image = mix(image, p["core"], disc(canvas, sun_x, sun_y, 0.028, 0.01))
 
-    far = horizon - 0.01 - 0.07 * noise_line(rng, canvas.width, 2.0, octaves=5) ** 1.5
+    far = horizon - 0.01 - 0.07 * noise_line(rng, canvas, 2.0, octaves=5) ** 1.5
     far_colour = mix(
         canvas.full(colour(p["far"])), p["haze"], smoothstep(horizon + 0.1, horizon - 0.06, y) * 0.5
     )
@@ -73,17 +77,17 @@ def paint_cinematic(canvas: Canvas, rng: np.random.Generator, palette: Palette) 
     if rng.random() < 0.5:
         image = _water(canvas, rng, p, image, horizon, sun_x, sky_stops)
     else:
-        mid = horizon + 0.012 - 0.04 * noise_line(rng, canvas.width, 2.5, octaves=5)
+        mid = horizon + 0.012 - 0.04 * noise_line(rng, canvas, 2.5, octaves=5)
         image = mix(image, mix(canvas.full(colour(p["far"])), p["near"], 0.35), _ridge(canvas, mid))
         image = mix(image, p["haze"], band(y, horizon + 0.02, 0.035) * 0.25)
-        near = horizon + 0.05 - 0.07 * noise_line(rng, canvas.width, 1.2, octaves=5)
+        near = horizon + 0.05 - 0.07 * noise_line(rng, canvas, 1.2, octaves=5)
         ground = ramp(y, [(horizon, p["far"]), (horizon + 0.2, p["near"]), (1.0, p["near"])])
         ground = ground * (0.85 + 0.3 * fbm(rng, canvas, 4.0, octaves=4, stretch=3.0))[..., None]
         ground = screen(ground, p["light"], near_sun * 0.3)
         image = mix(image, ground, _ridge(canvas, near))
 
-    streak = band(y * np.float32(canvas.ratio), sun_y * canvas.ratio, 0.004) * np.exp(
-        -np.abs(canvas.x - sun_x) / 0.3
+    streak = band(y * np.float32(canvas.sy), sun_y * canvas.sy, 0.004) * np.exp(
+        -np.abs(canvas.x - sun_x) * np.float32(canvas.sx / 0.3)
     )
     image = screen(image, p["flare"], streak * 0.45)
     image = split_tone(image, p["shadow"], p["light"], 0.18)
@@ -109,7 +113,7 @@ def _water(
     water = water * (0.85 + 0.3 * ripples)[..., None]
     width = 0.03 + 0.3 * depth
     path = (
-        np.exp(-(((canvas.x - sun_x) / width) ** 2)) * smoothstep(0.5, 0.85, ripples) * (1.0 - depth) ** 1.5
+        np.exp(-(((canvas.x - sun_x) * np.float32(canvas.sx) / width) ** 2)) * smoothstep(0.5, 0.85, ripples) * (1.0 - depth) ** 1.5
     )
     water = screen(water, p["sun"], path * 0.8)
     return mix(image, water, smoothstep(horizon - 0.001, horizon + 0.004, y))
@@ -133,11 +137,11 @@ def paint_nature(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> 
     for i in range(layers):
         t = i / (layers - 1)
         base = top + (0.8 - top) * t**1.15
-        smooth = noise_line(rng, canvas.width, 1.0 + 1.5 * (1 - t), octaves=4, persistence=0.45)
-        peaks = 1.0 - np.abs(2.0 * smooth - 1.0)
-        shape = (1 - t) * peaks**1.5 + t * smooth
-        line = base - (0.12 * (1 - t) + 0.05) * shape
-        edge = line - (0.002 + 0.008 * t) * noise_line(rng, canvas.width, 80.0, octaves=2) if t > 0.3 else line
+        shape = noise_line(rng, canvas, 1.0 + 1.2 * (1 - t), octaves=6, persistence=0.5 - 0.1 * t)
+        line = base - (0.08 * (1 - t) + 0.035) * shape ** (1.6 - 0.6 * t)
+        edge = (
+            line - (0.002 + 0.008 * t) * noise_line(rng, canvas, 80.0, octaves=2) if t > 0.3 else line
+        )
         weight = t**0.8
         shade = tuple(f + (n - f) * weight for f, n in zip(p["far"], p["near"], strict=True))
         depth = np.clip((y - line[None, :]) / np.float32(0.12 + 0.1 * t), 0.0, 1.0)
@@ -167,8 +171,8 @@ def paint_retro(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> F
 
     radius = float(rng.uniform(0.25, 0.36))
     sun_x = float(rng.uniform(0.32, 0.68))
-    sun_y = horizon - radius / canvas.ratio * float(rng.uniform(0.1, 0.6))
-    reach = radius / canvas.ratio
+    sun_y = horizon - radius / canvas.sy * float(rng.uniform(0.1, 0.6))
+    reach = radius / canvas.sy
     sun_colour = ramp(
         y, [(sun_y - reach, p.many("sun")[0]), (sun_y, p.many("sun")[1]), (sun_y + reach, p.many("sun")[2])]
     )
@@ -184,14 +188,21 @@ def paint_retro(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> F
     image = mix(image, canvas.full(sun_colour), sun)
 
     if rng.random() < 0.6:
-        peaks = noise_line(rng, canvas.width, 1.2, octaves=2)
-        line = horizon - 0.02 - 0.08 * (1.0 - np.abs(2.0 * peaks - 1.0)) ** 2
-        image = mix(image, p["mountain"], smoothstep(line[None, :] - 0.001, line[None, :] + 0.001, y))
+        heights = np.zeros(canvas.width, np.float32)
+        for _ in range(int(rng.integers(2, 5))):
+            px, half = float(rng.uniform(-0.1, 1.1)), float(rng.uniform(0.12, 0.3))
+            peak = float(rng.uniform(0.03, 0.08))
+            heights = np.maximum(heights, peak * np.clip(1.0 - np.abs(x[0] - px) * np.float32(canvas.sx) / half, 0.0, 1.0))
+        line = horizon + 0.002 - heights
+        hills = mix(
+            canvas.full(colour(p["mountain"])), p["horizon"], smoothstep(horizon, horizon - 0.08, y) * 0.35
+        )
+        image = mix(image, hills, _ridge(canvas, line))
     depth = np.clip((y - horizon) / np.float32(1.0 - horizon), 0.0, 1.0)
     sea = mix(canvas.full(colour(p["mountain"])), p["ground"], smoothstep(0.0, 0.5, depth))
-    lines = ((np.sqrt(depth) * 14.0) % 1.0) < (0.55 - 0.45 * depth)
+    lines = ((np.sqrt(depth) * np.float32(rng.uniform(10.0, 18.0))) % 1.0) < (0.55 - 0.45 * depth)
     spread = radius * (1.3 - 0.8 * depth)
-    glints = lines * (np.abs(x - sun_x) < spread) * (1.0 - depth) ** 1.2
+    glints = lines * (np.abs(x - sun_x) * np.float32(canvas.sx) < spread) * (1.0 - depth) ** 1.2
     sea = mix(sea, p.many("sun")[1], glints * 0.75)
     image = mix(image, sea, smoothstep(horizon - 0.0005, horizon + 0.0015, y))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageFilter
 
 from oasis_plugins.procedural.palettes import Palette
 from oasis_plugins.procedural.raster import (
@@ -25,8 +26,24 @@ from oasis_plugins.procedural.raster import (
 
 
 def _bloom(light: Field) -> Field:
-    """Light plus its halo at three widths, as a lens and the eye smear bright lines."""
-    return light + blur(light, 2.0) * 1.2 + blur(light, 10.0) * 0.9 + blur(light, 36.0) * 0.7
+    """Light plus its halo at three widths, as a lens and the eye smear bright lines.
+
+    The halos are blurred by Pillow on an 8-bit copy at half size: fast, and
+    their faint steps vanish under the grain.
+    """
+    height, width = light.shape[:2]
+    source = Image.fromarray((np.clip(light, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
+    half = source.reduce(2)
+    halo = np.zeros((half.height, half.width, 3), np.float32)
+    for radius, weight in ((1.0, 1.2), (5.0, 0.9), (18.0, 0.7)):
+        halo += np.asarray(half.filter(ImageFilter.GaussianBlur(radius)), np.float32) * np.float32(
+            weight / 255.0
+        )
+    halo_image = Image.fromarray((np.clip(halo, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
+    full = np.asarray(halo_image.resize((width, height), Image.Resampling.BICUBIC), np.float32) / np.float32(
+        255.0
+    )
+    return light + full
 
 
 def _line(distance: Field, width_px: float, canvas: Canvas) -> Field:
@@ -37,17 +54,17 @@ def _line(distance: Field, width_px: float, canvas: Canvas) -> Field:
 def _floor_grid(canvas: Canvas, rng: np.random.Generator, horizon: float) -> Field:
     """A synthwave floor: lines receding to a vanishing point, fading before the horizon."""
     z = np.maximum(canvas.y - np.float32(horizon), np.float32(1e-4))
-    depth = np.float32(rng.uniform(0.05, 0.08))
+    depth = np.float32(rng.uniform(0.35, 0.5))
     rows = depth / z + np.float32(rng.random())
     row_step = depth / (z * z) / np.float32(canvas.height)
     row_distance = 0.5 - np.abs((rows % 1.0) - 0.5)
-    across = np.float32(rng.uniform(0.05, 0.08))
-    cols = (canvas.x - np.float32(rng.uniform(0.35, 0.65))) / z * across
-    col_step = across / z / np.float32(canvas.width)
+    across = np.float32(rng.uniform(2.2, 3.6))
+    cols = (canvas.x - np.float32(rng.uniform(0.35, 0.65))) * np.float32(canvas.sx) / (z * canvas.sy) * across
+    col_step = across / (z * canvas.sy) * np.float32(canvas.px)
     col_distance = np.abs(((cols + 0.5) % 1.0) - 0.5)
-    horizontal = np.exp(-((row_distance / (row_step * 1.1)) ** 2)) * np.clip(0.35 / (row_step * 1.1), 0.0, 1.0)
-    vertical = np.exp(-((col_distance / (col_step * 1.1)) ** 2)) * np.clip(0.3 / (col_step * 1.1), 0.0, 1.0)
-    fade = smoothstep(0.0, 0.05, z) * (canvas.y > horizon)
+    horizontal = np.exp(-((row_distance / (row_step * 1.1)) ** 2)) * np.clip(0.2 / (row_step * 1.1), 0.0, 1.0)
+    vertical = np.exp(-((col_distance / (col_step * 1.1)) ** 2)) * np.clip(0.2 / (col_step * 1.1), 0.0, 1.0)
+    fade = smoothstep(0.0, 0.1, z) * (canvas.y > horizon)
     return np.maximum(horizontal, vertical) * fade
 
 
@@ -60,7 +77,7 @@ def _trails(canvas: Canvas, rng: np.random.Generator, top: float, bottom: float,
         amplitude = float(rng.uniform(0.03, 0.09))
         offset = base + i * float(rng.uniform(0.012, 0.03))
         centre = offset + amplitude * np.sin(2 * np.pi * frequency * canvas.x + phase + i * 0.35)
-        trails.append(_line((canvas.y - centre) * np.float32(canvas.ratio), 1.3, canvas))
+        trails.append(_line((canvas.y - centre) * np.float32(canvas.sy), 1.3, canvas))
     return trails
 
 
@@ -71,10 +88,17 @@ def paint_neon(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> Fi
     horizon = float(rng.uniform(0.5, 0.6))
     with_floor = rng.random() < 0.6
     if with_floor:
-        stops = [(0.0, p["space"]), (horizon * 0.6, p["night"]), (horizon, p["glowbg"]), (horizon + 0.002, p["floor"])]
+        stops = [
+            (0.0, p["space"]),
+            (horizon * 0.6, p["night"]),
+            (horizon, p["glowbg"]),
+            (horizon + 0.002, p["floor"]),
+        ]
         image = canvas.full(ramp(y, [*stops, (1.0, p["deep"])]))
     else:
-        image = canvas.full(ramp(y, [(0.0, p["space"]), (0.45, p["night"]), (0.75, p["glowbg"]), (1.0, p["deep"])]))
+        image = canvas.full(
+            ramp(y, [(0.0, p["space"]), (0.45, p["night"]), (0.75, p["glowbg"]), (1.0, p["deep"])])
+        )
     light = np.zeros_like(image)
     stars = int(rng.integers(70, 140))
     sx = rng.integers(0, canvas.width, stars)
@@ -83,9 +107,9 @@ def paint_neon(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> Fi
 
     ring_x, radius = float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.17, 0.3))
     if with_floor:
-        ring_y = horizon - radius / canvas.ratio * float(rng.uniform(0.2, 0.9))
-        light += _floor_grid(canvas, rng, horizon)[..., None] * colour(p["grid"]) * 0.9
-        light += _line((y - horizon) * np.float32(canvas.ratio), 1.5, canvas)[..., None] * colour(p["accent"])
+        ring_y = horizon - radius / canvas.sy * float(rng.uniform(0.2, 0.9))
+        light += _floor_grid(canvas, rng, horizon)[..., None] * colour(p["grid"]) * 0.7
+        light += _line((y - horizon) * np.float32(canvas.sy), 1.5, canvas)[..., None] * colour(p["accent"])
         above = (y < horizon).astype(np.float32)
     else:
         ring_y = float(rng.uniform(0.22, 0.4))
@@ -110,44 +134,57 @@ def paint_dreamy(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> 
     """A lavender-to-peach haze with a soft light and out-of-focus bokeh circles."""
     p = palette
     y = canvas.y
-    image = canvas.full(ramp(y, [(0.0, p["top"]), (0.5, p["mid"]), (1.0, p["bottom"])]))
+    image = canvas.full(ramp(y, [(0.0, p["top"]), (0.35, p["haze"]), (0.7, p["mid"]), (1.0, p["bottom"])]))
     clouds = fbm(rng, canvas, 1.5, octaves=4)
-    image = mix(image, p["haze"], smoothstep(0.35, 0.85, clouds) * 0.55)
+    image = mix(image, p["haze"], smoothstep(0.35, 0.85, clouds) * (0.55 - 0.35 * y))
     image = mix(image, p["top"], smoothstep(0.6, 0.15, clouds) * 0.3)
     light_x, light_y = float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.08, 0.42))
-    image = screen(image, p["light"], 0.5 * glow(canvas, light_x, light_y, 0.45) + 0.35 * glow(canvas, light_x, light_y, 0.12))
+    image = screen(
+        image,
+        p["light"],
+        0.5 * glow(canvas, light_x, light_y, 0.45) + 0.35 * glow(canvas, light_x, light_y, 0.12),
+    )
     tints = p.many("bokeh")
-    for _ in range(int(rng.integers(30, 52))):
-        radius = 0.012 + 0.1 * float(rng.random()) ** 2.2
-        alpha = float(rng.uniform(0.18, 0.5)) * (1.0 - 2.5 * radius)
-        _bokeh(canvas, image, (float(rng.random()), float(rng.random())), radius, tints[int(rng.integers(len(tints)))], alpha)
-    return mix(image, p["haze"], 0.06)
+    for _ in range(int(rng.integers(36, 60))):
+        radius = 0.01 + 0.1 * float(rng.random()) ** 2.2
+        alpha = float(rng.uniform(0.1, 0.45)) * (1.0 - 2.5 * radius)
+        _bokeh(
+            canvas,
+            image,
+            (float(rng.random()), float(rng.random())),
+            radius,
+            tints[int(rng.integers(len(tints)))],
+            alpha,
+        )
+    return mix(image, p["haze"], 0.05)
 
 
-def _bokeh(canvas: Canvas, image: Field, centre: tuple[float, float], radius: float, tint: RGB, alpha: float) -> None:
+def _bokeh(
+    canvas: Canvas, image: Field, centre: tuple[float, float], radius: float, tint: RGB, alpha: float
+) -> None:
     """Screen one soft disc with a faint bright rim onto ``image`` in place, touching only its box."""
     cx, cy = centre
     soft = radius * 0.25 + canvas.px
     reach = radius + soft * 2
-    x0, x1 = max(0, int((cx - reach) * canvas.width)), min(canvas.width, int((cx + reach) * canvas.width) + 1)
-    ry = reach / canvas.ratio
+    rx, ry = reach / canvas.sx, reach / canvas.sy
+    x0, x1 = max(0, int((cx - rx) * canvas.width)), min(canvas.width, int((cx + rx) * canvas.width) + 1)
     y0, y1 = max(0, int((cy - ry) * canvas.height)), min(canvas.height, int((cy + ry) * canvas.height) + 1)
     if x0 >= x1 or y0 >= y1:
         return
-    dx = canvas.x[:, x0:x1] - np.float32(cx)
-    dy = (canvas.y[y0:y1] - np.float32(cy)) * np.float32(canvas.ratio)
+    dx = (canvas.x[:, x0:x1] - np.float32(cx)) * np.float32(canvas.sx)
+    dy = (canvas.y[y0:y1] - np.float32(cy)) * np.float32(canvas.sy)
     d = np.sqrt(dx * dx + dy * dy)
     body = 1.0 - smoothstep(radius - soft, radius + soft, d)
-    rim = band(d, radius - soft, soft * 0.8) * 0.6
-    image[y0:y1, x0:x1] = screen(image[y0:y1, x0:x1], tint, (body * 0.75 + rim) * np.float32(alpha))
+    rim = band(d, radius - soft, soft * 0.8) * 0.25
+    image[y0:y1, x0:x1] = screen(image[y0:y1, x0:x1], tint, (body + rim) * np.float32(alpha))
 
 
 def _blinds(canvas: Canvas, rng: np.random.Generator, grey: Field) -> Field:
     """Hard window light through venetian blinds falling across a dark wall."""
     angle = float(rng.uniform(-0.65, -0.2)) + (np.pi if rng.random() < 0.5 else 0.0)
     cx, cy = float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.22, 0.5))
-    u = canvas.along(angle) - np.float32(cx * np.cos(angle) + cy * canvas.ratio * np.sin(angle))
-    v = canvas.along(angle + np.pi / 2) - np.float32(-cx * np.sin(angle) + cy * canvas.ratio * np.cos(angle))
+    u = canvas.along(angle) - np.float32(cx * canvas.sx * np.cos(angle) + cy * canvas.sy * np.sin(angle))
+    v = canvas.along(angle + np.pi / 2) - np.float32(-cx * canvas.sx * np.sin(angle) + cy * canvas.sy * np.cos(angle))
     half_u, half_v = float(rng.uniform(0.3, 0.45)), float(rng.uniform(0.45, 0.75))
     patch = smoothstep(half_u, half_u - 0.05, np.abs(u)) * smoothstep(half_v, half_v - 0.05, np.abs(v))
     period, duty = float(rng.uniform(0.045, 0.075)), float(rng.uniform(0.5, 0.7))
@@ -165,15 +202,17 @@ def _sphere(canvas: Canvas, rng: np.random.Generator, grey: Field) -> Field:
     floor = float(rng.uniform(0.56, 0.66))
     radius = float(rng.uniform(0.2, 0.3))
     cx = float(rng.uniform(0.35, 0.65))
-    cy = floor - radius / canvas.ratio * 0.92
+    cy = floor - radius / canvas.sy * 0.92
     side = -1.0 if rng.random() < 0.5 else 1.0
     grey = grey + 0.5 * glow(canvas, cx - side * 0.1, cy - 0.1, 0.45)
     ground = ramp(y, [(floor, (0.42,) * 3), (1.0, (0.05,) * 3)])[..., 0]
     grey = grey + (ground - grey) * smoothstep(floor - 0.002, floor + 0.004, y)
-    shadow = np.exp(-(((canvas.x - cx - side * 0.22) / 0.3) ** 2) - (((y - floor - 0.015) * canvas.ratio / 0.04) ** 2))
+    shadow = np.exp(
+        -((((canvas.x - cx) * canvas.sx - side * 0.22) / 0.3) ** 2) - (((y - floor - 0.015) * canvas.sy / 0.04) ** 2)
+    )
     grey = grey * (1.0 - 0.75 * shadow)
-    nx = (canvas.x - np.float32(cx)) / np.float32(radius)
-    ny = (y - np.float32(cy)) * np.float32(canvas.ratio / radius)
+    nx = (canvas.x - np.float32(cx)) * np.float32(canvas.sx / radius)
+    ny = (y - np.float32(cy)) * np.float32(canvas.sy / radius)
     nz = np.sqrt(np.clip(1.0 - nx * nx - ny * ny, 0.0, 1.0))
     lx, ly, lz = -side * 0.62, -0.55, 0.56
     lit = np.clip(nx * lx + ny * ly + nz * lz, 0.0, 1.0)
@@ -186,10 +225,11 @@ def _beam(canvas: Canvas, rng: np.random.Generator, grey: Field) -> Field:
     """A shaft of light from a high arched window crossing a dark room, dust lit inside it."""
     wx, wy = float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.1, 0.22))
     w = float(rng.uniform(0.09, 0.14))
-    opening = disc(canvas, wx, wy, w) + (np.abs(canvas.x - wx) < w) * (canvas.y > wy) * (canvas.y < wy + 0.12)
+    opening = disc(canvas, wx, wy, w) + (np.abs(canvas.x - wx) * canvas.sx < w) * (canvas.y > wy) * (canvas.y < wy + 0.12)
     angle = np.pi / 2 + (0.35 if wx < 0.5 else -0.35) * float(rng.uniform(0.6, 1.2))
     ax, ay = np.cos(angle), np.sin(angle)
-    dx, dy = canvas.x - np.float32(wx), (canvas.y - np.float32(wy + 0.06)) * np.float32(canvas.ratio)
+    dx = (canvas.x - np.float32(wx)) * np.float32(canvas.sx)
+    dy = (canvas.y - np.float32(wy + 0.06)) * np.float32(canvas.sy)
     along = dx * np.float32(ax) + dy * np.float32(ay)
     across = np.abs(dx * np.float32(-ay) + dy * np.float32(ax))
     width = w + along * 0.28

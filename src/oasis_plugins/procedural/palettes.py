@@ -63,10 +63,10 @@ _TABLES = {
     """,
     "dreamy": """
         top      mid      bottom   haze     light    bokeh1   bokeh2   bokeh3   bokeh4
-        #ad9ad6  #d5aed3  #f0bda0  #e9c9dc  #fff1e6  #fff6f0  #ffd9c7  #eddcff  #ffcfe2
-        #9d91d0  #d9a5c8  #f4c0a8  #e2c6e0  #fff0ea  #fff4f4  #ffe0cc  #e4d8ff  #ffd0e0
-        #8c84c4  #c49dcc  #eeb49e  #d8bfe0  #ffeede  #fff3e8  #ffd6c0  #e0d4ff  #ffc9dc
-        #b7a5de  #e3b1cc  #f6c7a2  #f0cfe0  #fff5ea  #fffaf2  #ffe2cc  #efe2ff  #ffd6e6
+        #a996d4  #b987b6  #e6a98f  #dcbcdb  #fff1e6  #fff6f0  #ffd9c7  #eddcff  #ffcfe2
+        #9a8ecf  #c08bb8  #eeb49a  #d6bde0  #fff0ea  #fff4f4  #ffe0cc  #e4d8ff  #ffd0e0
+        #8c84c4  #ad86bd  #e4a690  #d0b8e0  #ffeede  #fff3e8  #ffd6c0  #e0d4ff  #ffc9dc
+        #b4a2dc  #c895bd  #efb592  #e6c6e0  #fff5ea  #fffaf2  #ffe2cc  #efe2ff  #ffd6e6
     """,
     "monochrome": """
         dark     wall     light    mid
@@ -76,7 +76,7 @@ _TABLES = {
 }
 
 HUE_JITTER: Mapping[str, float] = {
-    "cinematic": 0.02,
+    "cinematic": 0.012,
     "minimal": 0.03,
     "neon": 0.025,
     "nature": 0.02,

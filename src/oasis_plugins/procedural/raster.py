@@ -4,8 +4,9 @@ Everything works on ``float32`` arrays with values around ``0..1``. A colour
 image is an ``(height, width, 3)`` array, a mask or scalar field is
 ``(height, width)`` (or anything that broadcasts to it, such as a column
 ``(height, 1)``). Positions are normalised: ``x`` runs 0..1 across the width,
-``y`` runs 0..1 down the height, and lengths (radii, widths) are measured in
-widths, so a circle stays round whatever the aspect.
+``y`` runs 0..1 down the height, and lengths (radii, widths, distances) are
+measured in *units*, the length of the shorter side, so a circle stays round
+and keeps its size relative to the frame whatever the aspect.
 """
 
 from __future__ import annotations
@@ -33,39 +34,40 @@ class Canvas:
 
     ``x`` is a row ``(1, width)`` and ``y`` a column ``(height, 1)`` of pixel
     centres in 0..1, so expressions of both broadcast to the full image.
+    ``sx`` and ``sy`` are the width and the height in units (the shorter
+    side is 1): multiply an ``x`` or ``y`` difference by them to measure it in
+    units, divide a length in units by them to turn it into a fraction.
     """
 
     width: int
     height: int
     x: Field
     y: Field
+    sx: float
+    sy: float
 
     @classmethod
     def of(cls, width: int, height: int) -> Canvas:
         """A canvas of that many pixels."""
         x = ((np.arange(width, dtype=np.float32) + 0.5) / width)[None, :]
         y = ((np.arange(height, dtype=np.float32) + 0.5) / height)[:, None]
-        return cls(width, height, x, y)
-
-    @property
-    def ratio(self) -> float:
-        """Height over width: multiply a ``y`` difference by it to measure it in widths."""
-        return self.height / self.width
+        unit = min(width, height)
+        return cls(width, height, x, y, width / unit, height / unit)
 
     @property
     def px(self) -> float:
-        """One pixel, in widths."""
-        return 1.0 / self.width
+        """One pixel, in units."""
+        return 1.0 / min(self.width, self.height)
 
     def distance(self, cx: float, cy: float) -> Field:
-        """The distance of every pixel from ``(cx, cy)``, in widths."""
-        dx = self.x - np.float32(cx)
-        dy = (self.y - np.float32(cy)) * np.float32(self.ratio)
+        """The distance of every pixel from ``(cx, cy)``, in units."""
+        dx = (self.x - np.float32(cx)) * np.float32(self.sx)
+        dy = (self.y - np.float32(cy)) * np.float32(self.sy)
         return np.sqrt(dx * dx + dy * dy)
 
     def along(self, angle: float) -> Field:
-        """Every pixel's position along the direction ``angle`` (radians, 0 = rightwards), in widths."""
-        return self.x * np.float32(np.cos(angle)) + self.y * np.float32(self.ratio * np.sin(angle))
+        """Every pixel's position along the direction ``angle`` (radians, 0 = rightwards), in units."""
+        return self.x * np.float32(self.sx * np.cos(angle)) + self.y * np.float32(self.sy * np.sin(angle))
 
     def full(self, image: Field) -> Field:
         """``image`` (anything that broadcasts to ``(h, w, 3)``) as a writable full-size copy."""
@@ -109,13 +111,13 @@ def screen(base: Field, rgb: RGB | Field, amount: Field | float) -> Field:
 
 
 def glow(canvas: Canvas, cx: float, cy: float, radius: float) -> Field:
-    """A Gaussian light centred at ``(cx, cy)`` falling to about a third at ``radius`` widths."""
+    """A Gaussian light centred at ``(cx, cy)`` falling to about a third at ``radius`` units."""
     d = canvas.distance(cx, cy) / np.float32(radius)
     return np.exp(-(d * d)).astype(np.float32)
 
 
 def disc(canvas: Canvas, cx: float, cy: float, radius: float, soft: float = 0.0) -> Field:
-    """A filled circle mask with an antialiased edge ``soft`` widths wide (at least a pixel)."""
+    """A filled circle mask of ``radius`` units with an antialiased edge ``soft`` units wide (at least a pixel)."""
     edge = max(soft, canvas.px)
     return 1.0 - smoothstep(radius - edge, radius + edge, canvas.distance(cx, cy))
 
@@ -148,7 +150,7 @@ def fbm(
     persistence: float = 0.5,
     stretch: float = 1.0,
 ) -> Field:
-    """Fractal value noise in 0..1 with about ``cells`` blobs across the width.
+    """Fractal value noise in 0..1 with about ``cells`` blobs per unit.
 
     ``stretch`` above 1 packs more cells vertically than horizontally, giving
     horizontal streaks (clouds, water, brush strokes).
@@ -156,8 +158,8 @@ def fbm(
     total = np.zeros((canvas.height, canvas.width), np.float32)
     amplitude = 1.0
     for octave in range(octaves):
-        across = max(1, round(cells * 2**octave))
-        down = max(1, round(cells * 2**octave * canvas.ratio * stretch))
+        across = max(1, round(cells * 2**octave * canvas.sx))
+        down = max(1, round(cells * 2**octave * canvas.sy * stretch))
         grid = rng.random((down + 3, across + 3), dtype=np.float32)
         total += np.float32(amplitude) * _upsample(grid, canvas.width, canvas.height)
         amplitude *= persistence
@@ -165,15 +167,15 @@ def fbm(
 
 
 def noise_line(
-    rng: np.random.Generator, count: int, cells: float, *, octaves: int = 4, persistence: float = 0.5
+    rng: np.random.Generator, canvas: Canvas, cells: float, *, octaves: int = 4, persistence: float = 0.5
 ) -> Field:
-    """A smooth random profile of ``count`` values in 0..1 with about ``cells`` bumps (a ridgeline)."""
-    total = np.zeros((1, count), np.float32)
+    """A smooth random profile, one value in 0..1 per column, with about ``cells`` bumps per unit (a ridgeline)."""
+    total = np.zeros((1, canvas.width), np.float32)
     amplitude = 1.0
     for octave in range(octaves):
-        across = max(1, round(cells * 2**octave))
+        across = max(1, round(cells * 2**octave * canvas.sx))
         grid = rng.random((4, across + 3), dtype=np.float32)
-        total += np.float32(amplitude) * _upsample(grid, count, 1)
+        total += np.float32(amplitude) * _upsample(grid, canvas.width, 1)
         amplitude *= persistence
     return _normalise(total[0])
 

@@ -54,10 +54,14 @@ CAPTION_MEAN = 0.64
 
 
 def protect_captions(canvas: Canvas, image: Field) -> Field:
-    """Tame the highlights and the overall brightness where captions go, fading smoothly around it."""
+    """Tame the highlights and the overall brightness where captions go.
+
+    The correction fades in from well above the band and holds to the bottom
+    of the frame, so it reads as the picture darkening towards the ground
+    rather than as a stripe.
+    """
     image = np.clip(image, 0.0, 1.0)
-    centre = (CAPTION_TOP + CAPTION_BOTTOM) / 2
-    weight = np.exp(-(((canvas.y - centre) / np.float32(0.22)) ** 2))
+    weight = smoothstep(CAPTION_TOP - 0.25, CAPTION_TOP + 0.05, canvas.y)
     lum = luminance(image)
     over = np.maximum(lum - CAPTION_KNEE, 0.0)
     squeezed = np.minimum(lum, CAPTION_KNEE) + over * 0.3

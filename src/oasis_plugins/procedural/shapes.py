@@ -33,15 +33,15 @@ def _shift(mask: Field, dx: int, dy: int) -> Field:
 
 def _lay(canvas: Canvas, image: Field, mask: Field, tint: tuple[float, float, float]) -> Field:
     """Paint ``mask`` in ``tint`` over ``image`` with a soft shadow falling down and to the right."""
-    offset = max(1, round(canvas.width * 0.012))
-    shadow = blur(_shift(mask, offset, offset * 2), canvas.width * 0.02)
+    offset = max(1, round(0.012 / canvas.px))
+    shadow = blur(_shift(mask, offset, offset * 2), 0.02 / canvas.px)
     image = image * (1.0 - 0.16 * shadow)[..., None]
     return mix(image, tint, mask)
 
 
 def _rectangle(canvas: Canvas, left: float, right: float, top: float, bottom: float) -> Field:
     """An antialiased axis-aligned rectangle mask (``left``/``right`` in widths, ``top``/``bottom`` in heights)."""
-    ex, ey = np.float32(canvas.px), np.float32(1.0 / canvas.height)
+    ex, ey = np.float32(1.0 / canvas.width), np.float32(1.0 / canvas.height)
     xs = smoothstep(left - ex, left + ex, canvas.x) * smoothstep(right + ex, right - ex, canvas.x)
     ys = smoothstep(top - ey, top + ey, canvas.y) * smoothstep(bottom + ey, bottom - ey, canvas.y)
     return xs * ys
@@ -61,7 +61,7 @@ def paint_minimal(canvas: Canvas, rng: np.random.Generator, palette: Palette) ->
         plane = float(rng.uniform(0.6, 0.72))
         radius = float(rng.uniform(0.2, 0.3))
         cx = float(rng.uniform(0.28, 0.72))
-        cy = plane - radius / canvas.ratio * float(rng.uniform(0.5, 1.8))
+        cy = plane - radius / canvas.sy * float(rng.uniform(0.5, 1.8))
         sun = disc(canvas, cx, cy, radius, 0.0015)
         image = mix(image, p["shape"], sun)
         ground = ramp(y, [(plane, p["plane"]), (1.0, p["b"])])
@@ -71,11 +71,15 @@ def paint_minimal(canvas: Canvas, rng: np.random.Generator, palette: Palette) ->
     elif layout == 1:
         cx, half = float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.15, 0.24))
         top, bottom = float(rng.uniform(0.24, 0.36)), float(rng.uniform(0.72, 0.84))
-        arch = np.maximum(disc(canvas, cx, top, half, 0.0015), _rectangle(canvas, cx - half, cx + half, top, bottom))
+        arch = np.maximum(
+            disc(canvas, cx, top, half, 0.0015), _rectangle(canvas, cx - half / canvas.sx, cx + half / canvas.sx, top, bottom)
+        )
         image = _lay(canvas, image, arch, p["shape"])
         side = 1.0 if rng.random() < 0.5 else -1.0
         small = float(rng.uniform(0.06, 0.1))
-        image = _lay(canvas, image, disc(canvas, cx + side * half * 0.9, top - 0.02, small, 0.0015), p["accent"])
+        image = _lay(
+            canvas, image, disc(canvas, cx + side * half * 0.9 / canvas.sx, top - 0.02, small, 0.0015), p["accent"]
+        )
         image = mix(image, p["line"], band(y, bottom, 1.0 / canvas.height) * 0.5)
     else:
         side = 1.0 if rng.random() < 0.5 else -1.0
@@ -109,8 +113,8 @@ def paint_abstract(canvas: Canvas, rng: np.random.Generator, palette: Palette) -
     image = here + (ahead - here) * (smoothstep(0.55, 1.0, local) * 0.45)[..., None]
     image = image * (0.78 + 0.3 * smoothstep(0.0, 0.35, local))[..., None]
     image = screen(image, (1.0, 1.0, 1.0), band(local, 0.05, 0.04) * 0.22)
-    bristles = np.sin(s * np.float32(2 * np.pi * 9.0) + 3.0 * fbm(rng, canvas, 8.0, octaves=2))
-    strength = 0.05 + 0.05 * fbm(rng, canvas, 3.0, octaves=2)
+    bristles = np.sin(s * np.float32(2 * np.pi * 12.0) + 6.0 * fbm(rng, canvas, 10.0, octaves=2))
+    strength = 0.045 * smoothstep(0.3, 0.8, fbm(rng, canvas, 3.0, octaves=3))
     image = image * (1.0 + bristles * strength)[..., None]
     for _ in range(int(rng.integers(1, 3))):
         cx, cy = float(rng.uniform(0.1, 0.9)), float(rng.uniform(0.1, 0.9))

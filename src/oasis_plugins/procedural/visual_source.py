@@ -68,7 +68,9 @@ def plan_scenes(duration: float, scene_texts: Sequence[str]) -> list[tuple[float
         return [(0.0, duration)]
     totals = _group([max(len(text.strip()), 1) for text in scene_texts], count)
     spare = duration - count * MIN_SCENE_SECONDS
-    ends = [MIN_SCENE_SECONDS * (i + 1) + spare * done / sum(totals) for i, done in enumerate(accumulate(totals))]
+    ends = [
+        MIN_SCENE_SECONDS * (i + 1) + spare * done / sum(totals) for i, done in enumerate(accumulate(totals))
+    ]
     ends[-1] = duration
     starts = [0.0, *ends[:-1]]
     return list(zip(starts, ends, strict=True))
@@ -108,7 +110,9 @@ class ProceduralVisualSource:
         positive or a style this source cannot paint.
         """
         if not (math.isfinite(duration) and duration > 0):
-            raise InvalidInput(f"The duration must be a positive number of seconds, not {duration}", field="duration")
+            raise InvalidInput(
+                f"The duration must be a positive number of seconds, not {duration}", field="duration"
+            )
         if style.id not in RECIPES:
             raise InvalidInput(
                 f"The procedural visual source cannot paint the style {style.id!r}",
@@ -135,4 +139,6 @@ def _save(image: Image.Image, path: Path) -> None:
         temporary.replace(path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        raise ProviderError(f"Could not write the background image {path}: {exc}", provider="procedural") from exc
+        raise ProviderError(
+            f"Could not write the background image {path}: {exc}", provider="procedural"
+        ) from exc

@@ -23,7 +23,7 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Print ``oasis: error: <message>`` and exit with status 2."""
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"oasis: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -57,6 +57,18 @@ def run(args: argparse.Namespace) -> int:
         for kind, value in (("llm", args.llm), ("speech", args.speech), ("visuals", args.visuals))
         if value
     }
+    plan = studio.plan(
+        category=args.category,
+        style=args.style,
+        quote=args.quote,
+        visual_prompt=args.visual_prompt,
+        aspect=args.aspect,
+        voice=args.voice,
+        rate=args.rate,
+        music=args.music,
+        output=args.output,
+        providers=providers,
+    )
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description:<9}"),
@@ -64,26 +76,14 @@ def run(args: argparse.Namespace) -> int:
         TaskProgressColumn(),
         TimeElapsedColumn(),
         console=console,
-        transient=False,
+        transient=True,
     ) as progress:
         task = progress.add_task(STAGE_LABELS[RenderStage.QUEUED], total=100)
 
         def on_progress(stage: RenderStage, percent: int) -> None:
             progress.update(task, completed=percent, description=STAGE_LABELS[stage])
 
-        result = studio.render(
-            category=args.category,
-            style=args.style,
-            quote=args.quote,
-            visual_prompt=args.visual_prompt,
-            aspect=args.aspect,
-            voice=args.voice,
-            rate=args.rate,
-            music=args.music,
-            output=args.output,
-            providers=providers,
-            on_progress=on_progress,
-        )
+        result = studio.run(plan, on_progress)
     out = Console()
     author = f" — {result.author}" if result.author else ""
     out.print(f"[bold]{result.text}[/bold]{author}", highlight=False)

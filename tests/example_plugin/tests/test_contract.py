@@ -1,0 +1,13 @@
+"""The example plugin passes Oasis's speech-engine contract."""
+
+import pytest
+
+from oasis_core import ProviderConfig
+from oasis_core.testing import SpeechEngineContract
+from oasis_example_voices import HummingSpeechEngine
+
+
+class TestHummingSpeechEngine(SpeechEngineContract):
+    @pytest.fixture
+    def provider(self):
+        return HummingSpeechEngine(ProviderConfig())
