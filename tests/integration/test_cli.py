@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -10,14 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from tests.media_checks import frames_rgb, probe, top_level_boxes
 
 
 def oasis(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OASIS_DATA_DIR": str(cwd or Path.cwd())}
     return subprocess.run(
-        [sys.executable, "-m", "oasis_server.cli", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
+        [sys.executable, "-m", "oasis_server.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
     )
 
 
@@ -59,8 +64,13 @@ def test_an_output_path_that_is_a_folder_is_refused(tmp_path: Path) -> None:
 def test_listing_commands(tmp_path: Path) -> None:
     plugins = {p["name"]: p for p in json.loads(oasis("plugins", "--json", cwd=tmp_path).stdout)}
     kinds = {(prov["kind"], prov["id"]) for p in plugins.values() for prov in p["providers"]}
-    assert {("llm", "offline"), ("speech", "espeak"), ("visuals", "procedural"), ("compositor", "pyav"),
-            ("storage", "local")} <= kinds
+    assert {
+        ("llm", "offline"),
+        ("speech", "espeak"),
+        ("visuals", "procedural"),
+        ("compositor", "pyav"),
+        ("storage", "local"),
+    } <= kinds
     assert all(p["version"] for p in plugins.values())
     table = oasis("plugins", cwd=tmp_path).stdout
     assert "oasis_plugins.offline" in table and "procedural" in table
@@ -71,12 +81,20 @@ def test_listing_commands(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_render_writes_a_valid_captioned_voiced_moving_video(tmp_path: Path) -> None:
-    result = oasis("render", "--category", "motivation", "--style", "cinematic", "--output", "x.mp4", cwd=tmp_path)
+    result = oasis(
+        "render", "--category", "motivation", "--style", "cinematic", "--output", "x.mp4", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     video = tmp_path / "x.mp4"
     assert "Wrote" in result.stdout and (tmp_path / "x.jpg").is_file()
     info = probe(video)
-    assert (info.video_codec, info.audio_codec, info.width, info.height, info.fps) == ("h264", "aac", 1080, 1920, 30)
+    assert (info.video_codec, info.audio_codec, info.width, info.height, info.fps) == (
+        "h264",
+        "aac",
+        1080,
+        1920,
+        30,
+    )
     assert info.frames >= 60 and abs(info.audio_seconds - info.video_seconds) < 0.05
     assert info.audio_rms > 0.01, "the voice is silent"
     boxes = top_level_boxes(video)
@@ -85,8 +103,10 @@ def test_render_writes_a_valid_captioned_voiced_moving_video(tmp_path: Path) -> 
     frames = frames_rgb(video, {i * step for i in range(6)})
     band = slice(int(1920 * 0.5), int(1920 * 0.75))  # the caption area
     caption_bands = [frames[i][band] for i in sorted(frames)]
-    changes = [np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(caption_bands, caption_bands[1:], strict=False)]
+    changes = [np.abs(a.astype(int) - b.astype(int)).mean() for a, b in itertools.pairwise(caption_bands)]
     assert sum(change > 1.0 for change in changes) >= 3, "the captions do not change with the words"
     sky = slice(0, 600)
-    assert np.abs(frames[0][sky].astype(int) - frames[5 * step][sky].astype(int)).mean() > 0.5, "the picture is still"
+    assert np.abs(frames[0][sky].astype(int) - frames[5 * step][sky].astype(int)).mean() > 0.5, (
+        "the picture is still"
+    )
     assert [p.name for p in tmp_path.iterdir() if ".part" in p.name] == []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import site
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
@@ -36,8 +35,19 @@ def fresh_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (Path(purelib) / "oasis-parent-env.pth").write_text(lines)
     build = tmp_path_factory.mktemp("build")
     subprocess.run(
-        [python, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index", "--target", purelib,
-         "--upgrade", str(EXAMPLE)],
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            purelib,
+            "--upgrade",
+            str(EXAMPLE),
+        ],
         check=True,
         capture_output=True,
         cwd=build,
@@ -47,7 +57,10 @@ def fresh_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_plugin_is_found_through_its_entry_point(fresh_python: Path) -> None:
     out = subprocess.run(
-        [fresh_python, "-m", "oasis_server.cli", "plugins", "--json"], check=True, capture_output=True, text=True
+        [fresh_python, "-m", "oasis_server.cli", "plugins", "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     plugins = {p["name"]: p for p in json.loads(out)}
     assert plugins["example_voices"]["version"] == "1.2.3"
@@ -70,7 +83,17 @@ def test_oasis_load_plugins_can_leave_it_out(fresh_python: Path) -> None:
 
 def test_the_plugin_passes_the_contract_suite(fresh_python: Path, tmp_path: Path) -> None:
     result = subprocess.run(
-        [fresh_python, "-m", "pytest", str(EXAMPLE / "tests"), "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path)],
+        [
+            fresh_python,
+            "-m",
+            "pytest",
+            str(EXAMPLE / "tests"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -81,8 +104,24 @@ def test_the_plugin_passes_the_contract_suite(fresh_python: Path, tmp_path: Path
 
 def test_the_plugin_voices_a_render(fresh_python: Path, tmp_path: Path) -> None:
     result = subprocess.run(
-        [fresh_python, "-m", "oasis_server.cli", "render", "--speech", "hum", "--voice", "high", "--quote",
-         "Hum along.", "--aspect", "1:1", "--output", str(tmp_path / "hum.mp4"), "--data-dir", str(tmp_path / "d")],
+        [
+            fresh_python,
+            "-m",
+            "oasis_server.cli",
+            "render",
+            "--speech",
+            "hum",
+            "--voice",
+            "high",
+            "--quote",
+            "Hum along.",
+            "--aspect",
+            "1:1",
+            "--output",
+            str(tmp_path / "hum.mp4"),
+            "--data-dir",
+            str(tmp_path / "d"),
+        ],
         capture_output=True,
         text=True,
     )

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from tests.media_checks import frames_rgb, probe, top_level_boxes
 
 from oasis_core import ASPECTS, Aspect, Composition, ProviderConfig, Scene, Visuals
 from oasis_core.services.captions import caption_geometry, plan_captions
 from oasis_core.testing import CompositorContract, FakeSpeechEngine
 from oasis_core.testing.contracts.compositor import make_composition
 from oasis_plugins.pyav import PyAVCompositor
-from tests.media_checks import frames_rgb, probe, top_level_boxes
 
 pytestmark = pytest.mark.slow
 FPS = 30
@@ -97,8 +97,12 @@ def test_each_word_is_highlighted_from_the_frame_it_is_spoken(tmp_path: Path) ->
         assert abs(centroid[1] - geometry.center_y) < geometry.font_size * 2
         if previous is not None and index > 0:
             before = yellow_centroid(frames[index - 1])
-            assert before == pytest.approx(previous, abs=1.0), "the highlight moved before the word was spoken"
-            assert centroid != pytest.approx(previous, abs=5.0), "the highlight did not move when the word was spoken"
+            assert before == pytest.approx(previous, abs=1.0), (
+                "the highlight moved before the word was spoken"
+            )
+            assert centroid != pytest.approx(previous, abs=5.0), (
+                "the highlight did not move when the word was spoken"
+            )
         previous = centroid
     assert bright_pixels(frames[last_frame]) == 0, "a caption is still shown after the last phrase ended"
 
@@ -111,7 +115,9 @@ def test_music_is_mixed_in_stereo_under_the_voice(tmp_path: Path) -> None:
         stream = container.add_stream("pcm_s16le", rate=44100, layout="stereo")
         t = np.arange(44100 * 2) / 44100
         tone = (0.3 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16)
-        frame = av.AudioFrame.from_ndarray(np.stack([tone, tone]).reshape(1, -1), format="s16", layout="stereo")
+        frame = av.AudioFrame.from_ndarray(
+            np.stack([tone, tone]).reshape(1, -1), format="s16", layout="stereo"
+        )
         frame.sample_rate = 44100
         container.mux(stream.encode(frame))
         container.mux(stream.encode(None))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,9 +11,11 @@ from hypothesis import strategies as st
 from oasis_core.domain.media import ASPECTS, WordTiming
 from oasis_core.services.captions import caption_geometry, layout_caption, plan_captions
 
-word_text = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=0x24F), min_size=1, max_size=14).map(
-    lambda w: w.replace(" ", "")
-).filter(bool)
+word_text = (
+    st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=0x24F), min_size=1, max_size=14)
+    .map(lambda w: w.replace(" ", ""))
+    .filter(bool)
+)
 
 
 @st.composite
@@ -39,7 +43,7 @@ def test_phrases_cover_every_word_in_order_without_overlap(case: tuple[list[Word
         # longer than four words only where words are heard at the same instant (never split those)
         for index in range(4, len(phrase.words)):
             assert phrase.words[index].start <= phrase.words[index - 1].start
-    for before, after in zip(phrases, phrases[1:], strict=False):
+    for before, after in itertools.pairwise(phrases):
         assert before.end <= after.start + 1e-9
 
 
@@ -51,7 +55,7 @@ def test_every_word_is_on_screen_while_it_is_spoken(case: tuple[list[WordTiming]
         segments = phrase.segments()
         assert [s.active for s in segments] == list(range(len(phrase.words)))
         assert segments[0].start == phrase.start and segments[-1].end == phrase.end
-        for before, after in zip(segments, segments[1:], strict=False):
+        for before, after in itertools.pairwise(segments):
             assert before.end == after.start and before.start <= before.end
         for segment, word in zip(segments, phrase.words, strict=True):
             # a word is highlighted from the moment it is heard (or the phrase shows)
@@ -59,7 +63,10 @@ def test_every_word_is_on_screen_while_it_is_spoken(case: tuple[list[WordTiming]
 
 
 def test_a_phrase_is_visible_for_positive_time_when_words_have_distinct_starts() -> None:
-    words = [WordTiming(w, i * 0.4, i * 0.4 + 0.3) for i, w in enumerate("one two three four five six".split())]
+    words = [
+        WordTiming(w, i * 0.4, i * 0.4 + 0.3)
+        for i, w in enumerate(["one", "two", "three", "four", "five", "six"])
+    ]
     phrases = plan_captions(words, 3.0)
     assert all(p.end > p.start for p in phrases)
     assert [p.texts for p in phrases] == [("one", "two", "three", "four"), ("five", "six")]

@@ -6,7 +6,14 @@ from typing import ClassVar
 
 import pytest
 
-from oasis_core import NeedsCredentials, PluginError, PortKind, ProviderCatalog, ProviderConfig, UnknownProvider
+from oasis_core import (
+    NeedsCredentials,
+    PluginError,
+    PortKind,
+    ProviderCatalog,
+    ProviderConfig,
+    UnknownProvider,
+)
 from oasis_core.catalog import port_members
 from oasis_core.testing import FakeLanguageModel, fake_catalog
 
@@ -59,7 +66,7 @@ def test_the_default_is_the_first_provider_that_needs_no_key() -> None:
 def test_building_a_keyed_provider_without_a_key_says_which_key_to_add() -> None:
     catalog = ProviderCatalog()
     catalog.add(PortKind.LLM, KeyedLanguageModel)
-    with pytest.raises(NeedsCredentials, match="acme API key.*ACME_API_KEY"):
+    with pytest.raises(NeedsCredentials, match=r"acme API key.*ACME_API_KEY"):
         catalog.create(PortKind.LLM, "keyed")
     provider = catalog.create(PortKind.LLM, "keyed", ProviderConfig(key="sk-1"))
     assert provider.config.key == "sk-1"

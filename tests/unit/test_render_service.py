@@ -17,7 +17,13 @@ from oasis_core.services import (
     split_sentences,
     store_video,
 )
-from oasis_core.testing import FakeBlobStore, FakeCompositor, FakeLanguageModel, FakeSpeechEngine, FakeVisualSource
+from oasis_core.testing import (
+    FakeBlobStore,
+    FakeCompositor,
+    FakeLanguageModel,
+    FakeSpeechEngine,
+    FakeVisualSource,
+)
 
 
 @pytest.fixture
@@ -35,10 +41,16 @@ def request(**changes: object) -> RenderRequest:
     return RenderRequest(**fields)  # type: ignore[arg-type]
 
 
-def test_render_reports_stages_in_order_and_writes_the_files(providers: RenderProviders, tmp_path: Path) -> None:
+def test_render_reports_stages_in_order_and_writes_the_files(
+    providers: RenderProviders, tmp_path: Path
+) -> None:
     seen: list[tuple[RenderStage, float]] = []
     outcome = render_video(
-        request(), providers, output_path=tmp_path / "v.mp4", workdir=tmp_path, on_progress=lambda s, f: seen.append((s, f))
+        request(),
+        providers,
+        output_path=tmp_path / "v.mp4",
+        workdir=tmp_path,
+        on_progress=lambda s, f: seen.append((s, f)),
     )
     stages = [stage for stage, _ in seen]
     assert stages[:3] == [RenderStage.SPEECH, RenderStage.VISUALS, RenderStage.COMPOSE]
@@ -57,9 +69,15 @@ def test_the_video_lasts_the_speech_plus_a_tail(providers: RenderProviders, tmp_
     assert outcome.video.duration == composition.duration
 
 
-def test_visual_sources_get_the_script_split_into_sentences(providers: RenderProviders, tmp_path: Path) -> None:
+def test_visual_sources_get_the_script_split_into_sentences(
+    providers: RenderProviders, tmp_path: Path
+) -> None:
     render_video(request(), providers, output_path=tmp_path / "v.mp4", workdir=tmp_path)
-    assert split_sentences("Fall seven times. Stand up eight!  Why?") == ("Fall seven times.", "Stand up eight!", "Why?")
+    assert split_sentences("Fall seven times. Stand up eight!  Why?") == (
+        "Fall seven times.",
+        "Stand up eight!",
+        "Why?",
+    )
 
 
 class BrokenCompositor(FakeCompositor):
@@ -104,7 +122,7 @@ def test_empty_or_overlong_text_cannot_make_a_request() -> None:
 
 @pytest.mark.parametrize("name", ["v.mov", "missing-dir/v.mp4"])
 def test_unwritable_outputs_are_refused(providers: RenderProviders, tmp_path: Path, name: str) -> None:
-    with pytest.raises(InvalidInput, match="output|folder"):
+    with pytest.raises(InvalidInput, match=r"output|folder"):
         render_video(request(), providers, output_path=tmp_path / name, workdir=tmp_path)
 
 

@@ -19,7 +19,12 @@ def studio(tmp_path: Path) -> Studio:
 
 def test_render_returns_the_file_and_what_it_holds(studio: Studio, tmp_path: Path) -> None:
     progress: list[tuple[RenderStage, int]] = []
-    result = studio.render(category="courage", style="neon", output=tmp_path / "x.mp4", on_progress=lambda s, p: progress.append((s, p)))
+    result = studio.render(
+        category="courage",
+        style="neon",
+        output=tmp_path / "x.mp4",
+        on_progress=lambda s, p: progress.append((s, p)),
+    )
     assert result.path == tmp_path / "x.mp4" and result.path.is_file()
     assert result.thumbnail.is_file() and result.size_bytes == result.path.stat().st_size
     assert result.text == "Fake courage quote number 1." and result.author == "Fake Author"
@@ -29,7 +34,9 @@ def test_render_returns_the_file_and_what_it_holds(studio: Studio, tmp_path: Pat
 
 
 def test_your_own_quote_and_prompt_are_used_as_given(studio: Studio, tmp_path: Path) -> None:
-    result = studio.render(quote="  My own   words. ", visual_prompt="a red kite", aspect="1:1", output=tmp_path / "o.mp4")
+    result = studio.render(
+        quote="  My own   words. ", visual_prompt="a red kite", aspect="1:1", output=tmp_path / "o.mp4"
+    )
     assert result.text == "My own words." and result.visual_prompt == "a red kite"
     assert json.loads(result.path.read_text())["aspect"] == "1:1"
 
@@ -69,7 +76,9 @@ def test_keys_come_from_the_studio_then_the_environment(tmp_path: Path) -> None:
     catalog.add(PortKind.LLM, KeyedLanguageModel)
     with pytest.raises(NeedsCredentials, match="ACME_API_KEY"):
         Studio(catalog, data_dir=tmp_path, environ={}).provider(PortKind.LLM, "keyed")
-    from_env = Studio(catalog, data_dir=tmp_path, environ={"ACME_API_KEY": "env-key"}).provider(PortKind.LLM, "keyed")
+    from_env = Studio(catalog, data_dir=tmp_path, environ={"ACME_API_KEY": "env-key"}).provider(
+        PortKind.LLM, "keyed"
+    )
     assert from_env.config.key == "env-key"
     given = Studio(catalog, data_dir=tmp_path, keys={"acme": "own"}, environ={"ACME_API_KEY": "env"})
     assert given.provider(PortKind.LLM, "keyed").config.key == "own"

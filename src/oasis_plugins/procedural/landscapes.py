@@ -113,7 +113,9 @@ def _water(
     water = water * (0.85 + 0.3 * ripples)[..., None]
     width = 0.03 + 0.3 * depth
     path = (
-        np.exp(-(((canvas.x - sun_x) * np.float32(canvas.sx) / width) ** 2)) * smoothstep(0.5, 0.85, ripples) * (1.0 - depth) ** 1.5
+        np.exp(-(((canvas.x - sun_x) * np.float32(canvas.sx) / width) ** 2))
+        * smoothstep(0.5, 0.85, ripples)
+        * (1.0 - depth) ** 1.5
     )
     water = screen(water, p["sun"], path * 0.8)
     return mix(image, water, smoothstep(horizon - 0.001, horizon + 0.004, y))
@@ -139,9 +141,7 @@ def paint_nature(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> 
         base = top + (0.8 - top) * t**1.15
         shape = noise_line(rng, canvas, 1.0 + 1.2 * (1 - t), octaves=6, persistence=0.5 - 0.1 * t)
         line = base - (0.08 * (1 - t) + 0.035) * shape ** (1.6 - 0.6 * t)
-        edge = (
-            line - (0.002 + 0.008 * t) * noise_line(rng, canvas, 80.0, octaves=2) if t > 0.3 else line
-        )
+        edge = line - (0.002 + 0.008 * t) * noise_line(rng, canvas, 80.0, octaves=2) if t > 0.3 else line
         weight = t**0.8
         shade = tuple(f + (n - f) * weight for f, n in zip(p["far"], p["near"], strict=True))
         depth = np.clip((y - line[None, :]) / np.float32(0.12 + 0.1 * t), 0.0, 1.0)
@@ -192,7 +192,9 @@ def paint_retro(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> F
         for _ in range(int(rng.integers(2, 5))):
             px, half = float(rng.uniform(-0.1, 1.1)), float(rng.uniform(0.12, 0.3))
             peak = float(rng.uniform(0.03, 0.08))
-            heights = np.maximum(heights, peak * np.clip(1.0 - np.abs(x[0] - px) * np.float32(canvas.sx) / half, 0.0, 1.0))
+            heights = np.maximum(
+                heights, peak * np.clip(1.0 - np.abs(x[0] - px) * np.float32(canvas.sx) / half, 0.0, 1.0)
+            )
         line = horizon + 0.002 - heights
         hills = mix(
             canvas.full(colour(p["mountain"])), p["horizon"], smoothstep(horizon, horizon - 0.08, y) * 0.35

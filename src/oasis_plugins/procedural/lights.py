@@ -131,31 +131,31 @@ def paint_neon(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> Fi
 
 
 def paint_dreamy(canvas: Canvas, rng: np.random.Generator, palette: Palette) -> Field:
-    """A lavender-to-peach haze with a soft light and out-of-focus bokeh circles."""
+    """A lavender-to-peach haze with a soft light and out-of-focus bokeh, some strung along a curve."""
     p = palette
-    y = canvas.y
-    image = canvas.full(ramp(y, [(0.0, p["top"]), (0.35, p["haze"]), (0.7, p["mid"]), (1.0, p["bottom"])]))
+    along = canvas.along(np.pi / 2 + float(rng.uniform(-0.5, 0.5)) + (np.pi if rng.random() < 0.35 else 0.0))
+    t = (along - along.min()) / max(float(along.max() - along.min()), 1e-6)
+    image = canvas.full(ramp(t, [(0.0, p["top"]), (0.35, p["haze"]), (0.7, p["mid"]), (1.0, p["bottom"])]))
     clouds = fbm(rng, canvas, 1.5, octaves=4)
-    image = mix(image, p["haze"], smoothstep(0.35, 0.85, clouds) * (0.55 - 0.35 * y))
+    image = mix(image, p["haze"], smoothstep(0.35, 0.85, clouds) * (0.55 - 0.35 * t))
     image = mix(image, p["top"], smoothstep(0.6, 0.15, clouds) * 0.3)
-    light_x, light_y = float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.08, 0.42))
-    image = screen(
-        image,
-        p["light"],
-        0.5 * glow(canvas, light_x, light_y, 0.45) + 0.35 * glow(canvas, light_x, light_y, 0.12),
-    )
+    light_x, light_y = float(rng.uniform(0.1, 0.9)), float(rng.uniform(0.05, 0.45))
+    light = 0.5 * glow(canvas, light_x, light_y, float(rng.uniform(0.35, 0.6)))
+    image = screen(image, p["light"], light + 0.35 * glow(canvas, light_x, light_y, 0.12))
     tints = p.many("bokeh")
-    for _ in range(int(rng.integers(36, 60))):
+    start = (float(rng.uniform(-0.1, 0.4)), float(rng.uniform(0.0, 1.0)))
+    end = (float(rng.uniform(0.6, 1.1)), float(rng.uniform(0.0, 1.0)))
+    sag = float(rng.uniform(-0.25, 0.25))
+    for i in range(int(rng.integers(36, 64))):
         radius = 0.01 + 0.1 * float(rng.random()) ** 2.2
         alpha = float(rng.uniform(0.1, 0.45)) * (1.0 - 2.5 * radius)
-        _bokeh(
-            canvas,
-            image,
-            (float(rng.random()), float(rng.random())),
-            radius,
-            tints[int(rng.integers(len(tints)))],
-            alpha,
-        )
+        if i % 2:
+            k = float(rng.random())
+            cx = start[0] + (end[0] - start[0]) * k + float(rng.normal(0.0, 0.03))
+            cy = start[1] + (end[1] - start[1]) * k + sag * 4 * k * (1 - k) + float(rng.normal(0.0, 0.03))
+        else:
+            cx, cy = float(rng.random()), float(rng.random())
+        _bokeh(canvas, image, (cx, cy), radius, tints[int(rng.integers(len(tints)))], alpha)
     return mix(image, p["haze"], 0.05)
 
 
@@ -184,7 +184,9 @@ def _blinds(canvas: Canvas, rng: np.random.Generator, grey: Field) -> Field:
     angle = float(rng.uniform(-0.65, -0.2)) + (np.pi if rng.random() < 0.5 else 0.0)
     cx, cy = float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.22, 0.5))
     u = canvas.along(angle) - np.float32(cx * canvas.sx * np.cos(angle) + cy * canvas.sy * np.sin(angle))
-    v = canvas.along(angle + np.pi / 2) - np.float32(-cx * canvas.sx * np.sin(angle) + cy * canvas.sy * np.cos(angle))
+    v = canvas.along(angle + np.pi / 2) - np.float32(
+        -cx * canvas.sx * np.sin(angle) + cy * canvas.sy * np.cos(angle)
+    )
     half_u, half_v = float(rng.uniform(0.3, 0.45)), float(rng.uniform(0.45, 0.75))
     patch = smoothstep(half_u, half_u - 0.05, np.abs(u)) * smoothstep(half_v, half_v - 0.05, np.abs(v))
     period, duty = float(rng.uniform(0.045, 0.075)), float(rng.uniform(0.5, 0.7))
@@ -208,7 +210,8 @@ def _sphere(canvas: Canvas, rng: np.random.Generator, grey: Field) -> Field:
     ground = ramp(y, [(floor, (0.42,) * 3), (1.0, (0.05,) * 3)])[..., 0]
     grey = grey + (ground - grey) * smoothstep(floor - 0.002, floor + 0.004, y)
     shadow = np.exp(
-        -((((canvas.x - cx) * canvas.sx - side * 0.22) / 0.3) ** 2) - (((y - floor - 0.015) * canvas.sy / 0.04) ** 2)
+        -((((canvas.x - cx) * canvas.sx - side * 0.22) / 0.3) ** 2)
+        - (((y - floor - 0.015) * canvas.sy / 0.04) ** 2)
     )
     grey = grey * (1.0 - 0.75 * shadow)
     nx = (canvas.x - np.float32(cx)) * np.float32(canvas.sx / radius)
@@ -225,7 +228,9 @@ def _beam(canvas: Canvas, rng: np.random.Generator, grey: Field) -> Field:
     """A shaft of light from a high arched window crossing a dark room, dust lit inside it."""
     wx, wy = float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.1, 0.22))
     w = float(rng.uniform(0.09, 0.14))
-    opening = disc(canvas, wx, wy, w) + (np.abs(canvas.x - wx) * canvas.sx < w) * (canvas.y > wy) * (canvas.y < wy + 0.12)
+    opening = disc(canvas, wx, wy, w) + (np.abs(canvas.x - wx) * canvas.sx < w) * (canvas.y > wy) * (
+        canvas.y < wy + 0.12
+    )
     angle = np.pi / 2 + (0.35 if wx < 0.5 else -0.35) * float(rng.uniform(0.6, 1.2))
     ax, ay = np.cos(angle), np.sin(angle)
     dx = (canvas.x - np.float32(wx)) * np.float32(canvas.sx)
@@ -251,4 +256,5 @@ def paint_monochrome(canvas: Canvas, rng: np.random.Generator, palette: Palette)
     grey = scene(canvas, rng, grey) * vignette(canvas, 0.55, 0.3)
     grey = np.clip(grey, 0.0, 1.0)
     grey = grey + (smoothstep(0.0, 1.0, grey) - grey) * 0.6
+    grey = 0.035 + 0.95 * grey
     return np.repeat(grey[..., None], 3, axis=2).astype(np.float32)

@@ -49,12 +49,15 @@ CAPTION_TOP, CAPTION_BOTTOM = 0.55, 0.85
 CAPTION_KNEE = 0.74
 """In the caption band, brightness above this is compressed so white text stays readable."""
 
+BLACK = 0.02
+"""The darkest level an image reaches, as film never gets to pure black (and grain shows there too)."""
+
 CAPTION_MEAN = 0.64
 """The most the caption band's mean brightness may be; a brighter band is dimmed gently."""
 
 
 def protect_captions(canvas: Canvas, image: Field) -> Field:
-    """Tame the highlights and the overall brightness where captions go.
+    """Tame the highlights and the overall brightness where captions go, and lift the blacks.
 
     The correction fades in from well above the band and holds to the bottom
     of the frame, so it reads as the picture darkening towards the ground
@@ -71,7 +74,7 @@ def protect_captions(canvas: Canvas, image: Field) -> Field:
     if mean > CAPTION_MEAN:
         gain = gain * np.float32(CAPTION_MEAN / mean)
     gain = 1.0 + (gain - 1.0) * weight
-    return (image * gain[..., None]).astype(np.float32)
+    return (BLACK + (1.0 - BLACK) * image * gain[..., None]).astype(np.float32)
 
 
 def to_image(image: Field) -> Image.Image:

@@ -72,13 +72,17 @@ def paint_minimal(canvas: Canvas, rng: np.random.Generator, palette: Palette) ->
         cx, half = float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.15, 0.24))
         top, bottom = float(rng.uniform(0.24, 0.36)), float(rng.uniform(0.72, 0.84))
         arch = np.maximum(
-            disc(canvas, cx, top, half, 0.0015), _rectangle(canvas, cx - half / canvas.sx, cx + half / canvas.sx, top, bottom)
+            disc(canvas, cx, top, half, 0.0015),
+            _rectangle(canvas, cx - half / canvas.sx, cx + half / canvas.sx, top, bottom),
         )
         image = _lay(canvas, image, arch, p["shape"])
         side = 1.0 if rng.random() < 0.5 else -1.0
         small = float(rng.uniform(0.06, 0.1))
         image = _lay(
-            canvas, image, disc(canvas, cx + side * half * 0.9 / canvas.sx, top - 0.02, small, 0.0015), p["accent"]
+            canvas,
+            image,
+            disc(canvas, cx + side * half * 0.9 / canvas.sx, top - 0.02, small, 0.0015),
+            p["accent"],
         )
         image = mix(image, p["line"], band(y, bottom, 1.0 / canvas.height) * 0.5)
     else:

@@ -1,10 +1,10 @@
 """The example plugin passes Oasis's speech-engine contract."""
 
 import pytest
+from oasis_example_voices import HummingSpeechEngine
 
 from oasis_core import ProviderConfig
 from oasis_core.testing import SpeechEngineContract
-from oasis_example_voices import HummingSpeechEngine
 
 
 class TestHummingSpeechEngine(SpeechEngineContract):
