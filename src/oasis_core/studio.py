@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from oasis_core.catalog import PortKind, ProviderCatalog
 from oasis_core.domain.catalogue import get_category, get_style
@@ -24,8 +24,8 @@ from oasis_core.services.content import generate_quote, generate_visual_prompt
 from oasis_core.services.render import (
     RenderProviders,
     RenderRequest,
+    check_choices,
     check_output_path,
-    check_request,
     render_video,
 )
 
@@ -40,8 +40,13 @@ class RenderPlan:
     """A checked render, ready to run: the choices and the providers built for them."""
 
     category: str
+    style: str
+    aspect: str
     text: str | None
-    request: RenderRequest
+    visual_prompt: str | None
+    voice: str | None
+    rate: float
+    music_path: Path | None
     providers: RenderProviders
     output_path: Path
     llm: str | None
@@ -161,27 +166,38 @@ class Studio:
         music_path = Path(music) if music else None
         if text is None or not visual_prompt:
             self.provider(PortKind.LLM, chosen.get("llm"))  # fail now if the language model cannot be built
-        request = RenderRequest(
-            text=text or "-",
-            visual_prompt=visual_prompt or "",
-            style=style,
-            aspect=aspect,
-            voice=voice,
-            rate=rate,
-            music_path=music_path,
+        check_choices(style, aspect, rate, music_path)
+        return RenderPlan(
+            category,
+            style,
+            aspect,
+            text,
+            visual_prompt or None,
+            voice,
+            rate,
+            music_path,
+            render_providers,
+            output_path,
+            chosen.get("llm"),
         )
-        check_request(request)
-        return RenderPlan(category, text, request, render_providers, output_path, chosen.get("llm"))
 
     def run(self, plan: RenderPlan, on_progress: ProgressCallback | None = None) -> RenderResult:
         """Carry out a :meth:`plan`: write the quote and prompt if needed, then render."""
         report = on_progress or (lambda stage, percent: None)
         report(RenderStage.QUEUED, 0)
         written = Quote(plan.text) if plan.text is not None else self.quote(plan.category, llm=plan.llm)
-        prompt = plan.request.visual_prompt or self.visual_prompt(
-            written.text, plan.category, plan.request.style, llm=plan.llm
+        prompt = plan.visual_prompt or self.visual_prompt(
+            written.text, plan.category, plan.style, llm=plan.llm
         )
-        request = evolve(plan.request, text=written.text, visual_prompt=prompt)
+        request = RenderRequest(
+            text=written.text,
+            visual_prompt=prompt,
+            style=plan.style,
+            aspect=plan.aspect,
+            voice=plan.voice,
+            rate=plan.rate,
+            music_path=plan.music_path,
+        )
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as workdir:
             outcome = render_video(
                 request,

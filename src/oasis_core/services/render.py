@@ -61,14 +61,14 @@ def split_sentences(text: str) -> tuple[str, ...]:
     return tuple(part for part in _SENTENCE.split(text.strip()) if part)
 
 
-def check_request(request: RenderRequest) -> None:
+def check_choices(style: str, aspect: str, rate: float, music_path: Path | None) -> None:
     """Raise :class:`InvalidInput` for a style, aspect, rate or music file that cannot be used."""
-    get_style(request.style)
-    get_aspect(request.aspect)
-    if not 0.5 <= request.rate <= 2.0:
+    get_style(style)
+    get_aspect(aspect)
+    if not 0.5 <= rate <= 2.0:
         raise InvalidInput("The speaking rate must be between 0.5 and 2.0", field="rate")
-    if request.music_path is not None and not request.music_path.is_file():
-        raise InvalidInput(f"The music file {str(request.music_path)!r} does not exist", field="music")
+    if music_path is not None and not music_path.is_file():
+        raise InvalidInput(f"The music file {str(music_path)!r} does not exist", field="music")
 
 
 def check_output_path(path: Path) -> None:
@@ -99,7 +99,7 @@ def render_video(
     behind on failure.
     """
     report = on_progress or (lambda stage, fraction: None)
-    check_request(request)
+    check_choices(request.style, request.aspect, request.rate, request.music_path)
     check_output_path(output_path)
     style, aspect = get_style(request.style), get_aspect(request.aspect)
 
