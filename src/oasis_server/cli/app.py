@@ -28,13 +28,15 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser with every sub-command registered."""
-    from oasis_server.cli import catalog_commands, render_command
+    from oasis_server.cli import catalog_commands, render_command, server_commands, worker_command
 
     parser = OneLineParser(prog="oasis", description="Oasis: write, voice and render captioned short videos.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     render_command.register(commands)
     catalog_commands.register(commands)
+    server_commands.register(commands)
+    worker_command.register(commands)
     return parser
 
 

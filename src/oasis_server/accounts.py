@@ -1,0 +1,136 @@
+"""User accounts: registration, sign-in, sessions and the rules around admins.
+
+Shared by the auth and admin routes and by ``oasis users create``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from oasis_core.errors import InvalidInput
+from oasis_server.db.models import AuthToken, User
+from oasis_server.db.types import utcnow
+from oasis_server.security.passwords import PasswordHasher, check_password_policy
+from oasis_server.security.tokens import IssuedToken, TokenService, digest
+
+log = logging.getLogger(__name__)
+
+ROLES = ("user", "admin")
+STATUSES = ("active", "inactive", "pending")
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken; ``status`` is the HTTP status that fits."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def normalise_email(email: str) -> str:
+    """Trimmed and lower-cased; raises :class:`InvalidInput` unless it looks like an address."""
+    cleaned = email.strip().lower()
+    local, _, domain = cleaned.partition("@")
+    if not local or "." not in domain or " " in cleaned or len(cleaned) > 255:
+        raise InvalidInput("Enter a valid email address", field="email")
+    return cleaned
+
+
+def clean_name(name: str) -> str:
+    """A display name: trimmed, 1 to 255 characters."""
+    cleaned = " ".join(name.split())
+    if not cleaned or len(cleaned) > 255:
+        raise InvalidInput("The name must be 1 to 255 characters", field="name")
+    return cleaned
+
+
+def check_choice(value: str, choices: tuple[str, ...], field: str) -> str:
+    """``value`` if it is one of ``choices``, else :class:`InvalidInput` listing them."""
+    if value not in choices:
+        raise InvalidInput(f"Unknown {field} {value!r}", field=field, choices=choices)
+    return value
+
+
+def create_user(
+    session: Session,
+    hasher: PasswordHasher,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    role: str | None = None,
+    status: str = "active",
+) -> User:
+    """Create a user; the very first user becomes an admin whatever ``role`` says.
+
+    Raises :class:`AccountError` (409) for a duplicate email.
+    """
+    email = normalise_email(email)
+    name = clean_name(name)
+    check_password_policy(password)
+    check_choice(status, STATUSES, "status")
+    if role is not None:
+        check_choice(role, ROLES, "role")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError(409, "An account with this email already exists")
+    first = session.scalar(select(func.count()).select_from(User)) == 0
+    user = User(
+        name=name,
+        email=email,
+        password_hash=hasher.hash(password),
+        role="admin" if first else (role or "user"),
+        status="active" if first else status,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent registration with the same email won the race
+        raise AccountError(409, "An account with this email already exists") from exc
+    log.info("Created user %s (%s)", user.id, user.role)
+    return user
+
+
+def start_session(
+    session: Session, tokens: TokenService, user: User, now: datetime | None = None
+) -> IssuedToken:
+    """Issue a token for ``user`` and record its digest."""
+    now = now or utcnow()
+    issued = tokens.issue(user.id, now)
+    session.add(
+        AuthToken(
+            id=issued.jti,
+            user_id=user.id,
+            token=digest(issued.token),
+            created_at=now,
+            expires_at=issued.expires_at,
+        )
+    )
+    return issued
+
+
+def revoke_token(session: Session, jti: str) -> None:
+    """End one session."""
+    session.execute(update(AuthToken).where(AuthToken.id == jti).values(revoked_at=utcnow()))
+
+
+def revoke_all(session: Session, user_id: str) -> None:
+    """End every session of a user (deactivation, password change by an admin)."""
+    session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def active_admins(session: Session, excluding: str | None = None) -> int:
+    """How many active admins there are, not counting ``excluding``."""
+    query = select(func.count()).select_from(User).where(User.role == "admin", User.status == "active")
+    if excluding:
+        query = query.where(User.id != excluding)
+    return int(session.scalar(query) or 0)

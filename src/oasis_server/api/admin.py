@@ -1,0 +1,5 @@
+"""Routes still to be written."""
+
+from __future__ import annotations
+
+ROUTES: list[object] = []

@@ -1,0 +1,90 @@
+"""Everything a request or a job needs, built once per process from the settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from attrs import define, field
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from oasis_core.catalog import PortKind, ProviderCatalog
+from oasis_core.plugins import load_catalog
+from oasis_core.ports.blob_store import BlobStore
+from oasis_core.ports.provider import ProviderConfig
+from oasis_server.db.engine import make_engine, make_sessionmaker
+from oasis_server.security.passwords import PasswordHasher
+from oasis_server.security.secret_box import SecretBox
+from oasis_server.security.throttle import LoginThrottle, MemoryCounter, RedisCounter
+from oasis_server.security.tokens import TokenService
+from oasis_server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Enqueue = Callable[[str], None]
+"""Sends a render job for a video id to the workers."""
+
+
+@define
+class ServerContext:
+    """The shared services of one process: database, catalog, security and the job queue."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    catalog: ProviderCatalog
+    hasher: PasswordHasher
+    tokens: TokenService
+    secrets: SecretBox
+    throttle: LoginThrottle
+    redis: Any = None
+    enqueue_render: Enqueue = field(default=lambda video_id: None)
+
+    @classmethod
+    def build(cls, settings: Settings, *, catalog: ProviderCatalog | None = None) -> ServerContext:
+        """Connect to the database (and Redis, if configured) and load the plugins."""
+        engine = make_engine(settings.database_url)
+        redis_client = None
+        if settings.redis_url:
+            import redis
+
+            redis_client = redis.Redis.from_url(
+                settings.redis_url, socket_timeout=5, socket_connect_timeout=5
+            )
+        counter = RedisCounter(redis_client) if redis_client is not None else MemoryCounter()
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            catalog=catalog or load_catalog(),
+            hasher=PasswordHasher(settings.bcrypt_rounds),
+            tokens=TokenService(settings.jwt_secret, settings.jwt_expires),
+            secrets=SecretBox(settings.secret_keys),
+            throttle=LoginThrottle(counter, settings.login_max_failures, settings.login_window_seconds),
+            redis=redis_client,
+        )
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def blob_store(self) -> BlobStore:
+        """The configured blob store (``local`` under the data folder by default)."""
+        kind = PortKind.STORAGE
+        provider_id = "s3" if self.settings.storage_bucket and "s3" in self.catalog.ids(kind) else "local"
+        settings = {"root": str(self.settings.data_dir / "media")}
+        if self.settings.storage_bucket:
+            settings["bucket"] = self.settings.storage_bucket
+        store: BlobStore = self.catalog.create(kind, provider_id, ProviderConfig(settings=settings))
+        return store
+
+    def close(self) -> None:
+        """Release connections."""
+        self.engine.dispose()
+        if self.redis is not None:
+            self.redis.close()

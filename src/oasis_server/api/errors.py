@@ -1,0 +1,120 @@
+"""One translator from errors to HTTP answers: always ``{"error": ...}``, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from oasis_core.errors import (
+    InvalidInput,
+    NeedsCredentials,
+    NotFound,
+    OasisError,
+    ProviderError,
+    RetryableProviderError,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An answer with a status code and a message for the client."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+        self.fields = fields
+
+
+def not_found(what: str = "Not found") -> ApiError:
+    """404: the object does not exist, or belongs to someone else (never say which)."""
+    return ApiError(404, what)
+
+
+def error_body(message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """The error body every route answers with."""
+    body: dict[str, Any] = {"error": message}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def handle_api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[Any]:
+    """Our own errors."""
+    return Response(error_body(exc.message, exc.fields), status_code=exc.status, headers=exc.headers)
+
+
+def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Malformed bodies and parameters: 400 naming each field."""
+    fields: dict[str, str] = {}
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or item.get("source") or "body")
+            fields[key] = str(item.get("message", "invalid"))
+    summary = "; ".join(f"{k}: {v}" for k, v in fields.items()) or "Invalid request"
+    return Response(error_body(f"Invalid request: {summary}", fields or None), status_code=400)
+
+
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own HTTP errors (404 route, 405, 413 …) in our shape."""
+    headers = dict(exc.headers or {})
+    return Response(error_body(str(exc.detail)), status_code=exc.status_code, headers=headers)
+
+
+def handle_oasis(request: Request[Any, Any, Any], exc: OasisError) -> Response[Any]:
+    """Core errors: bad input 400, missing object 404, provider trouble 502/503."""
+    if isinstance(exc, InvalidInput | NeedsCredentials):
+        fields = {exc.field: exc.message} if isinstance(exc, InvalidInput) and exc.field else None
+        return Response(error_body(exc.message, fields), status_code=400)
+    if isinstance(exc, NotFound):
+        return Response(error_body("Not found"), status_code=404)
+    if isinstance(exc, RetryableProviderError):
+        headers = {"Retry-After": str(int(exc.retry_after or 30))}
+        return Response(error_body(exc.message), status_code=503, headers=headers)
+    if isinstance(exc, ProviderError):
+        return Response(error_body(exc.message), status_code=502)
+    log.warning("Unmapped Oasis error on %s: %s", request.url.path, exc)
+    return Response(error_body(exc.message), status_code=400)
+
+
+def handle_database(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database is down or unreachable: 503, with nothing of the SQL in the answer."""
+    log.error("Database unavailable on %s: %s", request.url.path, type(exc).__name__)
+    return Response(
+        error_body("The database is unavailable; try again shortly"),
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Anything else: logged with its traceback, answered with a generic 500."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return handle_database(request, exc)
+    log.exception("Unexpected error on %s %s", request.method, request.url.path)
+    return Response(error_body("Internal server error"), status_code=500)
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    ApiError: handle_api_error,
+    ValidationException: handle_validation,
+    HTTPException: handle_http,
+    OasisError: handle_oasis,
+    OperationalError: handle_database,
+    PoolTimeout: handle_database,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models of the six tables, the engine, and migrations."""

@@ -1,0 +1,1 @@
+"""Background work: Dramatiq actors, the embedded worker and the sweeper."""

@@ -1,0 +1,1 @@
+"""Passwords, tokens, encrypted secrets and login throttling."""
