@@ -147,6 +147,11 @@ class Settings:
             raw_keys = _persisted_secret(data_dir / "secret-keys", Fernet.generate_key().decode())
         keys = tuple(k.strip() for k in raw_keys.split(",") if k.strip())
 
+        rounds_text = env.get("OASIS_BCRYPT_ROUNDS", "12")
+        if not rounds_text.isdigit() or not 4 <= int(rounds_text) <= 20:
+            raise ConfigurationError("OASIS_BCRYPT_ROUNDS must be a whole number from 4 to 20 (default 12)")
+        if production and int(rounds_text) < 12:
+            raise ConfigurationError("OASIS_BCRYPT_ROUNDS must be at least 12 in production")
         port_text = env.get("PORT", "3000")
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ConfigurationError(f"PORT={port_text!r} is not a port number")
@@ -167,7 +172,7 @@ class Settings:
             cors_origins=tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()),
             host=env.get("HOST", "127.0.0.1"),
             port=int(port_text),
-            bcrypt_rounds=int(env.get("OASIS_BCRYPT_ROUNDS", "12")),
+            bcrypt_rounds=int(rounds_text),
             provider_keys=provider_keys,
             storage_bucket=env.get("STORAGE_BUCKET") or None,
             video_lease_seconds=int(env.get("OASIS_VIDEO_LEASE_SECONDS", "120")),

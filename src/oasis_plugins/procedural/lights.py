@@ -250,7 +250,7 @@ def paint_monochrome(canvas: Canvas, rng: np.random.Generator, palette: Palette)
     """Black-and-white light: window blinds, a lit sphere or a beam through a window, in high contrast."""
     p = palette
     wall = ramp(canvas.y, [(0.0, p["dark"]), (0.55, p["wall"]), (1.0, p["dark"])])[..., 0]
-    grey = np.broadcast_to(wall, (canvas.height, canvas.width)).astype(np.float32)
+    grey: Field = np.broadcast_to(wall, (canvas.height, canvas.width)).astype(np.float32)
     grey = grey * (0.85 + 0.3 * fbm(rng, canvas, 3.0, octaves=4))
     scene = (_blinds, _sphere, _beam)[int(rng.integers(3))]
     grey = scene(canvas, rng, grey) * vignette(canvas, 0.55, 0.3)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-Field = npt.NDArray[np.float32]
-"""A float32 array: a colour image ``(h, w, 3)`` or a scalar field ``(h, w)``."""
+Field = npt.NDArray[np.floating[Any]]
+"""A float array (float32 in practice): a colour image ``(h, w, 3)`` or a scalar field ``(h, w)``."""
 
 RGB = tuple[float, float, float]
 """A colour with channels in 0..1."""

@@ -41,7 +41,7 @@ def _lay(canvas: Canvas, image: Field, mask: Field, tint: tuple[float, float, fl
 
 def _rectangle(canvas: Canvas, left: float, right: float, top: float, bottom: float) -> Field:
     """An antialiased axis-aligned rectangle mask (``left``/``right`` in widths, ``top``/``bottom`` in heights)."""
-    ex, ey = np.float32(1.0 / canvas.width), np.float32(1.0 / canvas.height)
+    ex, ey = 1.0 / canvas.width, 1.0 / canvas.height
     xs = smoothstep(left - ex, left + ex, canvas.x) * smoothstep(right + ex, right - ex, canvas.x)
     ys = smoothstep(top - ey, top + ey, canvas.y) * smoothstep(bottom + ey, bottom - ey, canvas.y)
     return xs * ys
@@ -117,6 +117,8 @@ def paint_abstract(canvas: Canvas, rng: np.random.Generator, palette: Palette) -
     image = here + (ahead - here) * (smoothstep(0.55, 1.0, local) * 0.45)[..., None]
     image = image * (0.78 + 0.3 * smoothstep(0.0, 0.35, local))[..., None]
     image = screen(image, (1.0, 1.0, 1.0), band(local, 0.05, 0.04) * 0.22)
+    step = np.hypot(*np.gradient(s))
+    image = mix(image, ahead * np.float32(0.78), smoothstep(1.0 - 1.5 * step, 1.0, local))
     bristles = np.sin(s * np.float32(2 * np.pi * 12.0) + 6.0 * fbm(rng, canvas, 10.0, octaves=2))
     strength = 0.045 * smoothstep(0.3, 0.8, fbm(rng, canvas, 3.0, octaves=3))
     image = image * (1.0 + bristles * strength)[..., None]

@@ -60,8 +60,12 @@ def _group(weights: Sequence[int], groups: int) -> list[int]:
 
 
 def plan_scenes(duration: float, scene_texts: Sequence[str]) -> list[tuple[float, float]]:
-    """The ``(start, end)`` of each scene: one per script part (grouped to at most four), each at least
-    five seconds and lasting in proportion to its text, contiguous from 0 to ``duration``; or one scene.
+    """The ``(start, end)`` of each scene, contiguous from 0 to exactly ``duration``.
+
+    One scene per script part (contiguous parts grouped into at most four) when
+    there are two or more and each can last five seconds; every scene gets five
+    seconds plus a share of the rest in proportion to the length of its text.
+    Otherwise one scene.
     """
     count = min(len(scene_texts), MAX_SCENES, int(duration // MIN_SCENE_SECONDS))
     if count < 2:
