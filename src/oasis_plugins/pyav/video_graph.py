@@ -9,6 +9,7 @@ encoder's own format, so Python touches only a few caption images.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from fractions import Fraction
 
 import av
@@ -79,11 +80,10 @@ class VideoGraph:
         to_yuv.link_to(self.sink)
         self.graph.configure()
 
-    def pull_ready(self) -> list[av.VideoFrame]:
-        """Every frame the graph can give now (empty when it needs more input or has ended)."""
-        frames: list[av.VideoFrame] = []
+    def pull_ready(self) -> Iterator[av.VideoFrame]:
+        """Each frame the graph can give now, one at a time (so only one is held), until it needs input or ends."""
         while True:
             try:
-                frames.append(self.sink.pull())
+                yield self.sink.pull()
             except (BlockingIOError, EOFError):
-                return frames
+                return
