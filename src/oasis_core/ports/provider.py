@@ -17,6 +17,23 @@ Class attributes every provider declares:
 ``key_env_var``
     The environment variable the SDK and the server fall back to for that key
     (``"OPENAI_API_KEY"``), or ``None``.
+
+An optional classmethod, for a provider that needs a key:
+
+``verify_key(config: ProviderConfig) -> str``
+    Check ``config.key`` with the cheapest real call the service offers (list
+    models, read the account) and return a short message for the key's owner
+    (``"Key works (organisation: acme)"``). Raise
+    :class:`~oasis_core.errors.NeedsCredentials` when the service refuses the
+    key, :class:`~oasis_core.errors.RetryableProviderError` for a rate limit
+    (set ``retry_after``, or say "rate limit" in the message) or for a
+    timeout, network failure or 5xx answer, and
+    :class:`~oasis_core.errors.ProviderError` for anything else. Never put the
+    key in a message. Set an HTTP timeout of your own; the server also gives
+    up after 20 seconds. The server calls it for ``POST /api/keys/test`` on
+    the first installed provider whose ``needs_key`` names that key and that
+    defines it; without one, a key test reports that nothing can check it. It
+    is not part of any port, so a provider without it is still complete.
 """
 
 from __future__ import annotations
@@ -54,7 +71,11 @@ class ProviderConfig:
 
 @runtime_checkable
 class Provider(Protocol):
-    """The attributes every provider class declares (see the module docs)."""
+    """The attributes every provider class declares (see the module docs).
+
+    A keyed provider may also define the optional classmethod ``verify_key``
+    described there; it is deliberately not a member of this protocol.
+    """
 
     id: ClassVar[str]
     name: ClassVar[str]

@@ -1,5 +1,289 @@
-"""Routes still to be written."""
+"""``/api/admin/users``: admins list, create, change and delete accounts.
+
+Every route takes the ``admin`` dependency (:func:`provide_admin`), so a
+signed-in user who is not an admin gets ``403`` before anything is read. There
+is always at least one active admin: deleting or demoting the last one is a
+``409``.
+"""
 
 from __future__ import annotations
 
-ROUTES: list[object] = []
+import logging
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, delete, get, post, put
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import Parameter
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from oasis_core.errors import OasisError
+from oasis_server.accounts import (
+    AccountError,
+    clean_name,
+    create_user,
+    normalise_email,
+    revoke_all,
+)
+from oasis_server.api.context import ServerContext
+from oasis_server.api.deps import CurrentUser, provide_admin, provide_user
+from oasis_server.api.errors import ApiError, not_found
+from oasis_server.api.keys import STRICT_BODY
+from oasis_server.api.schemas import (
+    Email,
+    Name,
+    Password,
+    UserOut,
+    error_responses,
+    page_bounds,
+)
+from oasis_server.db.models import User, Video
+
+log = logging.getLogger(__name__)
+
+Role = Literal["user", "admin"]
+Status = Literal["active", "inactive", "pending"]
+Avatar = Annotated[str, msgspec.Meta(max_length=255, description="An image URL")]
+LAST_ADMIN = "This is the last active admin: make another user an active admin first"
+
+
+class CreateUserIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new account made by an admin (``role`` defaults to user, ``status`` to active)."""
+
+    name: Name
+    email: Email
+    password: Password
+    role: Role | None = None
+    status: Status | None = None
+
+
+class UpdateUserIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The fields to change; absent fields stay as they are, ``avatar: null`` removes the avatar."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    email: Email | msgspec.UnsetType = msgspec.UNSET
+    password: Password | msgspec.UnsetType = msgspec.UNSET
+    role: Role | msgspec.UnsetType = msgspec.UNSET
+    status: Status | msgspec.UnsetType = msgspec.UNSET
+    avatar: Avatar | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class UsersOut(msgspec.Struct):
+    """A page of users, newest first."""
+
+    items: list[UserOut]
+    total: int
+    limit: int
+    offset: int
+
+
+def _is_active_admin(user: User) -> bool:
+    return user.role == "admin" and user.status == "active"
+
+
+def _ensure_an_admin_remains(session: Session) -> None:
+    """409 unless an active admin is left; locks their rows (MySQL) so two demotions cannot race."""
+    admins = session.scalars(
+        select(User.id).where(User.role == "admin", User.status == "active").with_for_update()
+    ).all()
+    if not admins:
+        raise AccountError(409, LAST_ADMIN)
+
+
+def _get_user(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("No such user")
+    return user
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _apply(session: Session, context: ServerContext, user: User, data: UpdateUserIn) -> bool:
+    """Apply the changes to ``user``; return whether its sessions must end."""
+    end_sessions = False
+    if not isinstance(data.name, msgspec.UnsetType):
+        user.name = clean_name(data.name)
+    if not isinstance(data.email, msgspec.UnsetType):
+        email = normalise_email(data.email)
+        taken = session.scalar(select(User.id).where(User.email == email, User.id != user.id))
+        if taken is not None:
+            raise AccountError(409, "An account with this email already exists")
+        user.email = email
+    if not isinstance(data.password, msgspec.UnsetType):
+        user.password_hash = context.hasher.hash(data.password)
+        end_sessions = True
+    if not isinstance(data.role, msgspec.UnsetType):
+        user.role = data.role
+    if not isinstance(data.status, msgspec.UnsetType):
+        end_sessions = end_sessions or data.status != "active"
+        user.status = data.status
+    if not isinstance(data.avatar, msgspec.UnsetType):
+        user.avatar = (data.avatar or "").strip() or None
+    return end_sessions
+
+
+def _delete_media(context: ServerContext, keys: list[str]) -> None:
+    """Remove a deleted user's video files; a failure is logged, the account is gone anyway."""
+    if not keys:
+        return
+    try:
+        store = context.blob_store()
+    except OasisError as exc:
+        log.warning("Could not open the blob store to delete %d files: %s", len(keys), exc)
+        return
+    for key in keys:
+        try:
+            store.delete(key)
+        except (OasisError, OSError) as exc:
+            log.warning("Could not delete stored file %s: %s", key, exc)
+
+
+class AdminUsersController(Controller):
+    """Account management for admins."""
+
+    path = "/api/admin/users"
+    tags = ["admin"]
+    dependencies = {
+        "user": Provide(provide_user, sync_to_thread=True),
+        "admin": Provide(provide_admin, sync_to_thread=False),
+    }
+
+    @get("/", operation_id="adminListUsers", sync_to_thread=True, responses=error_responses(400, 401, 403))
+    def list_users(
+        self,
+        admin: CurrentUser,
+        state: State,
+        role: Role | None = None,
+        status: Status | None = None,
+        q: Annotated[
+            str | None, Parameter(max_length=255, description="Part of the name or email, any case")
+        ] = None,
+        limit: Annotated[int | None, Parameter(ge=1, le=100, description="Page size, 1 to 100 (20)")] = None,
+        offset: Annotated[int | None, Parameter(ge=0, le=10_000_000, description="Items to skip")] = None,
+    ) -> UsersOut:
+        """Users, newest first, filtered by role, status and a search in name and email."""
+        context: ServerContext = state.ctx
+        limit, offset = page_bounds(limit, offset)
+        conditions = []
+        if role:
+            conditions.append(User.role == role)
+        if status:
+            conditions.append(User.status == status)
+        if q and q.strip():
+            pattern = f"%{_escape_like(q.strip().lower())}%"
+            conditions.append(
+                or_(
+                    func.lower(User.name).like(pattern, escape="\\"),
+                    func.lower(User.email).like(pattern, escape="\\"),
+                )
+            )
+        with context.sessions() as session:
+            total = session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
+            rows = session.scalars(
+                select(User)
+                .where(*conditions)
+                .order_by(User.created_at.desc(), User.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            return UsersOut([UserOut.of(row) for row in rows], int(total), limit, offset)
+
+    @post(
+        "/",
+        operation_id="adminCreateUser",
+        status_code=201,
+        sync_to_thread=True,
+        responses=error_responses(400, 401, 403, 409),
+    )
+    def add_user(
+        self, data: Annotated[CreateUserIn, STRICT_BODY], admin: CurrentUser, state: State
+    ) -> UserOut:
+        """Create an account with a role and status of the admin's choosing."""
+        context: ServerContext = state.ctx
+        try:
+            with context.session() as session:
+                user = create_user(
+                    session,
+                    context.hasher,
+                    name=data.name,
+                    email=data.email,
+                    password=data.password,
+                    role=data.role or "user",
+                    status=data.status or "active",
+                )
+                session.refresh(user)  # the times as stored (MySQL keeps whole seconds)
+        except AccountError as exc:
+            raise ApiError(exc.status, exc.message) from exc
+        log.info("Admin %s created user %s (%s, %s)", admin.id, user.id, user.role, user.status)
+        return UserOut.of(user)
+
+    @put(
+        "/{user_id:str}",
+        operation_id="adminUpdateUser",
+        sync_to_thread=True,
+        responses=error_responses(400, 401, 403, 404, 409),
+    )
+    def update_user(
+        self, user_id: str, data: Annotated[UpdateUserIn, STRICT_BODY], admin: CurrentUser, state: State
+    ) -> UserOut:
+        """Change any of name, email, password, role, status and avatar.
+
+        A new password, or a status other than active, ends the user's sessions.
+        """
+        context: ServerContext = state.ctx
+        try:
+            with context.session() as session:
+                user = _get_user(session, user_id)
+                was_active_admin = _is_active_admin(user)
+                end_sessions = _apply(session, context, user, data)
+                session.flush()
+                if was_active_admin and not _is_active_admin(user):
+                    _ensure_an_admin_remains(session)
+                if end_sessions:
+                    revoke_all(session, user.id)
+        except AccountError as exc:
+            raise ApiError(exc.status, exc.message) from exc
+        except IntegrityError as exc:  # the email was taken by a concurrent change
+            raise ApiError(409, "An account with this email already exists") from exc
+        log.info("Admin %s updated user %s (sessions ended: %s)", admin.id, user.id, end_sessions)
+        return UserOut.of(user)
+
+    @delete(
+        "/{user_id:str}",
+        operation_id="adminDeleteUser",
+        sync_to_thread=True,
+        responses=error_responses(401, 403, 404, 409),
+    )
+    def delete_user(self, user_id: str, admin: CurrentUser, state: State) -> None:
+        """Delete an account with its sessions, keys, videos, connections and posts, and its video files."""
+        context: ServerContext = state.ctx
+        try:
+            with context.session() as session:
+                user = _get_user(session, user_id)
+                was_active_admin = _is_active_admin(user)
+                files = [
+                    key
+                    for row in session.execute(
+                        select(Video.video_key, Video.thumbnail_key).where(Video.user_id == user.id)
+                    )
+                    for key in row
+                    if key
+                ]
+                # the database cascades to the user's rows (foreign keys ON DELETE CASCADE)
+                session.execute(sql_delete(User).where(User.id == user.id))
+                if was_active_admin:
+                    _ensure_an_admin_remains(session)
+        except AccountError as exc:
+            raise ApiError(exc.status, exc.message) from exc
+        _delete_media(context, files)
+        log.info("Admin %s deleted user %s and %d stored files", admin.id, user_id, len(files))
+
+
+ROUTES = [AdminUsersController]

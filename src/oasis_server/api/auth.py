@@ -69,6 +69,7 @@ class AuthController(Controller):
     @post(
         "/register",
         operation_id="register",
+        security=[{}],
         status_code=201,
         sync_to_thread=True,
         responses=error_responses(400, 403, 409),
@@ -92,6 +93,7 @@ class AuthController(Controller):
     @post(
         "/login",
         operation_id="login",
+        security=[{}],
         status_code=200,
         sync_to_thread=True,
         responses=error_responses(400, 401, 403, 429),

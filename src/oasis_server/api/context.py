@@ -42,6 +42,7 @@ class ServerContext:
     throttle: LoginThrottle
     redis: Any = None
     enqueue_render: Enqueue = field(default=lambda video_id: None)
+    _store: BlobStore | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, *, catalog: ProviderCatalog | None = None) -> ServerContext:
@@ -74,7 +75,12 @@ class ServerContext:
             yield session
 
     def blob_store(self) -> BlobStore:
-        """The configured blob store (``local`` under the data folder by default)."""
+        """The configured blob store (``local`` under the data folder by default), built once."""
+        if self._store is None:
+            self._store = self._build_blob_store()
+        return self._store
+
+    def _build_blob_store(self) -> BlobStore:
         kind = PortKind.STORAGE
         provider_id = "s3" if self.settings.storage_bucket and "s3" in self.catalog.ids(kind) else "local"
         settings = {"root": str(self.settings.data_dir / "media")}

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -101,9 +102,28 @@ def handle_database(request: Request[Any, Any, Any], exc: Exception) -> Response
     )
 
 
+# MySQL client errors that mean "cannot reach the server", and SQLite's busy/locked/unopenable answers
+_UNREACHABLE_CODES = {1040, 1053, 1205, 2002, 2003, 2005, 2006, 2013, 2055}
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def database_unreachable(exc: Exception) -> bool:
+    """Whether a database error means the database is down (503) rather than a bug (500)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    args = getattr(exc.orig, "args", ())
+    if args and isinstance(args[0], int):
+        return args[0] in _UNREACHABLE_CODES
+    return isinstance(exc, OperationalError) and str(exc.orig).lower().startswith(_SQLITE_UNAVAILABLE)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Anything else: logged with its traceback, answered with a generic 500."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    """Anything else: logged with its traceback, answered with a generic 500 (or 503 for an outage)."""
+    if database_unreachable(exc) or isinstance(exc, RedisError):
         return handle_database(request, exc)
     log.exception("Unexpected error on %s %s", request.method, request.url.path)
     return Response(error_body("Internal server error"), status_code=500)
@@ -114,7 +134,5 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ValidationException: handle_validation,
     HTTPException: handle_http,
     OasisError: handle_oasis,
-    OperationalError: handle_database,
-    PoolTimeout: handle_database,
     Exception: handle_unexpected,
 }

@@ -24,7 +24,7 @@ class HealthOut(msgspec.Struct):
     operation_id="health",
     summary="Health of the API and its dependencies",
     sync_to_thread=True,
-    security=[],
+    security=[{}],
     responses={503: ResponseSpec(data_container=HealthOut, description="A dependency is down")},
 )
 def health(state: State) -> Response[HealthOut]:

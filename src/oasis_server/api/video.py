@@ -1,5 +1,350 @@
-"""Routes still to be written."""
+"""``/api/video``: write a quote or visual prompt, queue a render, follow it, list and delete videos.
+
+Every route is the signed-in user's: a video of someone else's is answered
+404, exactly like one that does not exist.
+"""
 
 from __future__ import annotations
 
-ROUTES: list[object] = []
+import logging
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy import func, select, update
+
+from oasis_core.catalog import PortKind
+from oasis_core.domain.catalogue import get_category, get_style
+from oasis_core.services.content import generate_quote, generate_visual_prompt
+from oasis_server.api.context import ServerContext
+from oasis_server.api.deps import CurrentUser, provide_user
+from oasis_server.api.errors import not_found
+from oasis_server.api.media import MediaLinks
+from oasis_server.api.schemas import error_responses
+from oasis_server.db.models import ScheduledPost, Video
+from oasis_server.jobs.submit import VideoSpec, submit_video
+from oasis_server.provider_choice import CHOOSABLE, ProviderChoice
+
+log = logging.getLogger(__name__)
+
+RECENT_QUOTES = 20
+DEFAULT_STYLE = "cinematic"
+
+CategoryId = Annotated[str, msgspec.Meta(min_length=1, max_length=50, examples=["motivation"])]
+StyleId = Annotated[str, msgspec.Meta(min_length=1, max_length=50, examples=["cinematic"])]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+Title = Annotated[str, msgspec.Meta(max_length=255)]
+Description = Annotated[str, msgspec.Meta(max_length=5000)]
+VoiceId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+AspectId = Annotated[str, msgspec.Meta(min_length=1, max_length=10, examples=["9:16"])]
+ProviderId = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+VideoStatus = Literal["processing", "completed", "failed"]
+VideoId = Annotated[str, PathParameter(max_length=64)]
+SignedIn = NamedDependency[CurrentUser]
+
+
+class ProvidersIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Providers to use for this request, by port (ids from ``GET /api/providers``)."""
+
+    llm: ProviderId | None = None
+    speech: ProviderId | None = None
+    visuals: ProviderId | None = None
+
+    def chosen(self) -> dict[str, str | None]:
+        """Port name → provider id, for the ports named."""
+        return {"llm": self.llm, "speech": self.speech, "visuals": self.visuals}
+
+
+class QuoteIn(msgspec.Struct, tag_field="type", tag="quote", forbid_unknown_fields=True):
+    """Write a quote for a category."""
+
+    category: CategoryId
+    providers: ProvidersIn | None = None
+
+
+class VisualPromptIn(msgspec.Struct, tag_field="type", tag="visual_prompt", forbid_unknown_fields=True):
+    """Write a visual prompt that fits a text."""
+
+    content: Text
+    category: CategoryId
+    style: StyleId | None = None
+    providers: ProvidersIn | None = None
+
+
+class VideoIn(msgspec.Struct, tag_field="type", tag="video", forbid_unknown_fields=True):
+    """Render a video; answered at once with its id while a worker renders it."""
+
+    category: CategoryId
+    content: Text
+    visual_prompt: Text
+    style: StyleId
+    title: Title | None = None
+    description: Description | None = None
+    voice: VoiceId | None = None
+    aspect: AspectId | None = None
+    providers: ProvidersIn | None = None
+
+
+GenerateIn = QuoteIn | VisualPromptIn | VideoIn
+
+
+class ContentOut(msgspec.Struct):
+    """A written quote or visual prompt."""
+
+    content: str
+    author: str | None = None
+
+
+class VideoAccepted(msgspec.Struct):
+    """The id of the queued video; follow it at ``/api/video/generate/{id}/status``."""
+
+    id: str
+
+
+class VideoStatusOut(msgspec.Struct):
+    """Where a render stands."""
+
+    id: str
+    status: str
+    progress: int
+    stage: str
+    url: str | None
+    error: str | None
+    thumbnail_url: str | None
+
+
+class VideoOut(msgspec.Struct):
+    """A video; ``url`` and ``thumbnail_url`` are links valid for at least an hour."""
+
+    id: str
+    title: str
+    description: str | None
+    category: str
+    content: str
+    visual_prompt: str
+    style: str
+    status: str
+    url: str | None
+    thumbnail_url: str | None
+    duration: int | None
+    created_at: datetime
+    updated_at: datetime
+    aspect: str
+    voice: str | None
+    stage: str
+    progress: int
+    error: str | None
+    usage: dict[str, dict[str, int]]
+    providers: dict[str, str]
+
+
+class VideoPage(msgspec.Struct):
+    """One page of videos, newest first."""
+
+    items: list[VideoOut]
+    total: int
+    limit: int
+    offset: int
+
+
+def video_out(video: Video, links: MediaLinks) -> VideoOut:
+    """The API's view of a video row."""
+    return VideoOut(
+        id=video.id,
+        title=video.title,
+        description=video.description,
+        category=video.category,
+        content=video.content,
+        visual_prompt=video.visual_prompt,
+        style=video.style,
+        status=video.status,
+        url=links.link(video.id, "video", video.video_key),
+        thumbnail_url=links.link(video.id, "thumbnail", video.thumbnail_key),
+        duration=video.duration,
+        created_at=video.created_at,
+        updated_at=video.updated_at,
+        aspect=video.aspect,
+        voice=video.voice,
+        stage=video.stage,
+        progress=video.progress,
+        error=video.error,
+        usage=dict(video.usage or {}),
+        providers={str(k): str(v) for k, v in (video.providers or {}).items()},
+    )
+
+
+def _owned(context: ServerContext, video_id: str, user: CurrentUser) -> Video:
+    with context.sessions() as session:
+        video = session.scalar(select(Video).where(Video.id == video_id, Video.user_id == user.id))
+    if video is None:
+        raise not_found("Video not found")
+    return video
+
+
+class VideoController(Controller):
+    """Quotes, prompts and video jobs."""
+
+    path = "/api/video"
+    tags = ["video"]
+    dependencies = {"user": Provide(provide_user, sync_to_thread=True)}
+
+    @post(
+        "/generate",
+        operation_id="generate",
+        summary="Write a quote or a visual prompt, or queue a video render",
+        status_code=200,
+        sync_to_thread=True,
+        responses={
+            202: ResponseSpec(data_container=VideoAccepted, description="The video is queued"),
+            **error_responses(400, 401, 503),
+        },
+    )
+    def generate(self, data: GenerateIn, user: SignedIn, state: State) -> Response[ContentOut]:
+        """``type`` picks the work: ``quote`` and ``visual_prompt`` answer 200, ``video`` 202 with its id."""
+        context: ServerContext = state.ctx
+        requested = data.providers.chosen() if data.providers else {}
+        if isinstance(data, VideoIn):
+            spec = VideoSpec(
+                category=data.category,
+                content=data.content,
+                visual_prompt=data.visual_prompt,
+                style=data.style,
+                title=data.title,
+                description=data.description,
+                voice=data.voice,
+                aspect=data.aspect,
+                providers=requested,
+            )
+            video_id = submit_video(context, user.id, spec)
+            return Response(VideoAccepted(video_id), status_code=202)  # type: ignore[arg-type]
+        category = get_category(data.category)
+        with context.sessions() as session:
+            choice = ProviderChoice.for_user(context, session, user.id)
+            recent: list[str] = []
+            if isinstance(data, QuoteIn):
+                recent = list(
+                    session.scalars(
+                        select(Video.content)
+                        .where(Video.user_id == user.id, Video.category == category.id)
+                        .order_by(Video.created_at.desc())
+                        .limit(RECENT_QUOTES)
+                    )
+                )
+        if isinstance(data, VisualPromptIn):
+            style = get_style(data.style or DEFAULT_STYLE)  # checked before any provider is built
+            llm = choice.build(PortKind.LLM, choice.choose(requested, CHOOSABLE)[PortKind.LLM.value])
+            return Response(ContentOut(generate_visual_prompt(llm, data.content, category.id, style.id)))
+        llm = choice.build(PortKind.LLM, choice.choose(requested, CHOOSABLE)[PortKind.LLM.value])
+        quote = generate_quote(llm, category.id, avoid=recent)
+        return Response(ContentOut(quote.text, quote.author))
+
+    @get(
+        "/generate/{video_id:str}/status",
+        operation_id="video_status",
+        summary="Where a render stands",
+        sync_to_thread=True,
+        responses=error_responses(400, 401, 404),
+    )
+    def status(self, video_id: VideoId, user: SignedIn, state: State) -> VideoStatusOut:
+        """Status, stage and progress (0–100); ``url`` once completed, ``error`` once failed."""
+        context: ServerContext = state.ctx
+        video = _owned(context, video_id, user)
+        links = MediaLinks(context)
+        return VideoStatusOut(
+            id=video.id,
+            status=video.status,
+            progress=video.progress,
+            stage=video.stage,
+            url=links.link(video.id, "video", video.video_key),
+            error=video.error,
+            thumbnail_url=links.link(video.id, "thumbnail", video.thumbnail_key),
+        )
+
+    @get(
+        "/list",
+        operation_id="list_videos",
+        summary="The user's videos, newest first",
+        sync_to_thread=True,
+        responses=error_responses(400, 401),
+    )
+    def list_videos(
+        self,
+        user: SignedIn,
+        state: State,
+        status: FromQuery[VideoStatus | None] = None,
+        category: Annotated[str | None, QueryParameter(max_length=50)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
+    ) -> VideoPage:
+        """Filter by ``status`` and ``category``; ``limit`` 1–100 (default 20) and ``offset``."""
+        context: ServerContext = state.ctx
+        conditions = [Video.user_id == user.id]
+        if status:
+            conditions.append(Video.status == status)
+        if category:
+            conditions.append(Video.category == category)
+        with context.sessions() as session:
+            total = int(session.scalar(select(func.count()).select_from(Video).where(*conditions)) or 0)
+            rows = list(
+                session.scalars(
+                    select(Video)
+                    .where(*conditions)
+                    .order_by(Video.created_at.desc(), Video.id.desc())
+                    .limit(limit)
+                    .offset(offset)
+                )
+            )
+        links = MediaLinks(context)
+        return VideoPage([video_out(video, links) for video in rows], total, limit, offset)
+
+    @get(
+        "/{video_id:str}",
+        operation_id="get_video",
+        summary="One video",
+        sync_to_thread=True,
+        responses=error_responses(400, 401, 404),
+    )
+    def get_video(self, video_id: VideoId, user: SignedIn, state: State) -> VideoOut:
+        """The video, with fresh links to its files."""
+        context: ServerContext = state.ctx
+        return video_out(_owned(context, video_id, user), MediaLinks(context))
+
+    @delete(
+        "/delete/{video_id:str}",
+        operation_id="delete_video",
+        summary="Delete a video and its files",
+        status_code=204,
+        sync_to_thread=True,
+        responses=error_responses(400, 401, 404),
+    )
+    def delete_video(self, video_id: VideoId, user: SignedIn, state: State) -> None:
+        """Remove the video, its files, and cancel its pending scheduled posts."""
+        context: ServerContext = state.ctx
+        with context.session() as session:
+            video = session.scalar(
+                select(Video).where(Video.id == video_id, Video.user_id == user.id).with_for_update()
+            )
+            if video is None:
+                raise not_found("Video not found")
+            keys = [key for key in (video.video_key, video.thumbnail_key) if key]
+            session.execute(
+                update(ScheduledPost)
+                .where(ScheduledPost.video_id == video_id, ScheduledPost.status == "pending")
+                .values(status="cancelled", error="The video was deleted")
+                .execution_options(synchronize_session=False)
+            )
+            session.delete(video)
+        store = context.blob_store()
+        for key in keys:
+            try:
+                store.delete(key)
+            except Exception as exc:  # the row is gone; a file left behind is logged, not shown to the user
+                log.warning("Could not delete %s of video %s: %s", key, video_id, exc)
+
+
+ROUTES: list[Any] = [VideoController]

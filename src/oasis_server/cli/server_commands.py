@@ -55,7 +55,7 @@ def prepare_database(settings: Any) -> None:
     from oasis_server.db.engine import make_engine
     from oasis_server.db.migrate import is_current, upgrade
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, query_timeout=3600)
     try:
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +100,7 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, query_timeout=3600)
     try:
         upgrade(engine)
     finally:

@@ -7,15 +7,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores naive UTC (MySQL DATETIME, SQLite text) and always returns aware UTC times."""
+    """Stores naive UTC (MySQL DATETIME(6), SQLite text) and always returns aware UTC times."""
 
     impl = DateTime
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """Microsecond precision on MySQL/MariaDB, whose DATETIME keeps whole seconds by default."""
+        if dialect.name in {"mysql", "mariadb"}:
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Convert to naive UTC before storing."""

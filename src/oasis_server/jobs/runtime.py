@@ -1,10 +1,100 @@
-"""Wiring the job queue into a process (to be completed with the render jobs)."""
+"""Wiring the job queue into a process: the broker, the render actor, a worker and the sweeper.
+
+``oasis serve`` calls :func:`attach`: with ``REDIS_URL`` it only sends
+messages (``oasis worker`` processes render them); without it, it runs a
+worker in-process on a stub broker, so the embedded default needs nothing
+else. ``oasis worker`` builds a consuming :class:`JobRuntime` on Redis.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+import dramatiq
+
 from oasis_server.api.context import ServerContext
+from oasis_server.jobs.broker import (
+    RENDER_MAX_RETRIES,
+    RENDER_QUEUE,
+    RENDER_TIME_LIMIT_MS,
+    build_broker,
+)
+from oasis_server.jobs.render_job import LeaseKeeper, VideoRenderer
+from oasis_server.jobs.sweeper import Sweeper
+
+log = logging.getLogger(__name__)
+
+RENDER_ACTOR = "render_video"
+EMBEDDED_THREADS = 2
+STOP_TIMEOUT_SECONDS = 30.0
+
+
+def declare_render_actor(broker: dramatiq.Broker, renderer: VideoRenderer) -> dramatiq.Actor[[str], None]:
+    """Declare the render actor on ``broker``; its message carries only the video id."""
+
+    def render_video(video_id: str) -> None:
+        renderer.run(video_id)
+
+    return dramatiq.Actor(
+        render_video,
+        broker=broker,
+        actor_name=RENDER_ACTOR,
+        queue_name=RENDER_QUEUE,
+        priority=0,
+        options={
+            "max_retries": RENDER_MAX_RETRIES,
+            "min_backoff": 5_000,
+            "max_backoff": 60_000,
+            "time_limit": RENDER_TIME_LIMIT_MS,
+        },
+    )
+
+
+class JobRuntime:
+    """The job machinery of one process: sends render messages and, if asked, renders them.
+
+    ``consume`` starts a Dramatiq worker with ``threads`` threads, the lease
+    keeper and the sweeper; without it the runtime only sends.
+    """
+
+    def __init__(self, context: ServerContext, *, consume: bool, threads: int = EMBEDDED_THREADS) -> None:
+        self.context = context
+        self.broker = build_broker(context.settings, consume=consume)
+        self.keeper = LeaseKeeper(context)
+        self.renderer = VideoRenderer(context, self.keeper)
+        self.actor = declare_render_actor(self.broker, self.renderer)
+        self.consume = consume
+        self.threads = max(1, threads)
+        self.worker: dramatiq.Worker | None = None
+        self.sweeper: Sweeper | None = None
+
+    def send(self, video_id: str) -> None:
+        """Queue a render of ``video_id`` (raises if the broker cannot be reached)."""
+        self.actor.send(video_id)
+
+    def start(self) -> None:
+        """Start the worker threads, the lease keeper and the sweeper (when consuming)."""
+        if not self.consume:
+            return
+        self.keeper.start()
+        # idle threads poll this often (ms): cheap in-process, one Redis round trip per queue otherwise
+        poll = 1000 if self.context.settings.redis_url else 100
+        self.worker = dramatiq.Worker(self.broker, worker_threads=self.threads, worker_timeout=poll)
+        self.worker.start()
+        self.sweeper = Sweeper(self.context, self.send)
+        self.sweeper.start()
+        log.info("Rendering videos in this process with %d thread(s)", self.threads)
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Stop taking work; wait up to ``timeout`` seconds for running renders, then hand them back."""
+        if self.sweeper is not None:
+            self.sweeper.stop()
+        if self.worker is not None:
+            self.worker.stop(timeout=int(timeout * 1000))
+            self.keeper.release_all()  # renders still running past the timeout are taken over elsewhere
+        self.keeper.stop()
+        self.broker.close()
 
 
 def attach(context: ServerContext, *, embedded_worker: bool) -> Callable[[], None]:
@@ -12,4 +102,7 @@ def attach(context: ServerContext, *, embedded_worker: bool) -> Callable[[], Non
 
     Returns a function that stops what was started.
     """
-    return lambda: None
+    runtime = JobRuntime(context, consume=embedded_worker)
+    context.enqueue_render = runtime.send
+    runtime.start()
+    return runtime.stop

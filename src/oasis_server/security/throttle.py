@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 
 class Counter(Protocol):
@@ -58,33 +63,49 @@ class MemoryCounter:
 
 
 class RedisCounter:
-    """Counters in Redis, shared by every API process."""
+    """Counters in Redis, shared by every API process.
+
+    While Redis is unreachable it counts in this process instead (still
+    throttling, per process), so signing in keeps working through an outage.
+    """
 
     def __init__(self, client: object, prefix: str = "oasis:throttle:") -> None:
         self._redis = client
         self._prefix = prefix
+        self._fallback = MemoryCounter()
 
     def hit(self, key: str, window: int) -> int:
         """See :class:`Counter`."""
         name = self._prefix + key
-        pipe = self._redis.pipeline()  # type: ignore[attr-defined]
-        pipe.incr(name)
-        pipe.expire(name, window, nx=True)
-        count, _ = pipe.execute()
+        try:
+            pipe = self._redis.pipeline()  # type: ignore[attr-defined]
+            pipe.incr(name)
+            pipe.expire(name, window, nx=True)
+            count, _ = pipe.execute()
+        except RedisError:
+            log.warning("Redis is unreachable; counting sign-in failures in this process")
+            return self._fallback.hit(key, window)
         return int(count)
 
     def count(self, key: str) -> tuple[int, int]:
         """See :class:`Counter`."""
         name = self._prefix + key
-        pipe = self._redis.pipeline()  # type: ignore[attr-defined]
-        pipe.get(name)
-        pipe.ttl(name)
-        value, ttl = pipe.execute()
+        try:
+            pipe = self._redis.pipeline()  # type: ignore[attr-defined]
+            pipe.get(name)
+            pipe.ttl(name)
+            value, ttl = pipe.execute()
+        except RedisError:
+            return self._fallback.count(key)
         return (int(value or 0), max(1, int(ttl))) if value else (0, 0)
 
     def reset(self, key: str) -> None:
         """See :class:`Counter`."""
-        self._redis.delete(self._prefix + key)  # type: ignore[attr-defined]
+        self._fallback.reset(key)
+        try:
+            self._redis.delete(self._prefix + key)  # type: ignore[attr-defined]
+        except RedisError:
+            log.warning("Redis is unreachable; a sign-in counter was not reset")
 
 
 class LoginThrottle:
