@@ -32,8 +32,8 @@ from oasis_server.accounts import (
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, provide_admin, provide_user
 from oasis_server.api.errors import ApiError, not_found
-from oasis_server.api.keys import STRICT_BODY
 from oasis_server.api.schemas import (
+    STRICT_BODY,
     Email,
     Name,
     Password,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -17,7 +17,7 @@ from oasis_server.accounts import AccountError, create_user, normalise_email, re
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, provide_user
 from oasis_server.api.errors import ApiError
-from oasis_server.api.schemas import Email, Name, Password, UserOut, error_responses
+from oasis_server.api.schemas import STRICT_BODY, Email, Name, Password, UserOut, error_responses
 from oasis_server.db.models import User
 from oasis_server.db.types import utcnow
 from oasis_server.security.passwords import MAX_BYTES
@@ -74,7 +74,7 @@ class AuthController(Controller):
         sync_to_thread=True,
         responses=error_responses(400, 403, 409),
     )
-    def register(self, data: RegisterIn, state: State) -> AuthOut:
+    def register(self, data: Annotated[RegisterIn, STRICT_BODY], state: State) -> AuthOut:
         """Create an account and sign in; the first account becomes an admin."""
         context: ServerContext = state.ctx
         if not context.settings.allow_signup:
@@ -98,7 +98,9 @@ class AuthController(Controller):
         sync_to_thread=True,
         responses=error_responses(400, 401, 403, 429),
     )
-    def login(self, data: LoginIn, request: Request[Any, Any, Any], state: State) -> AuthOut:
+    def login(
+        self, data: Annotated[LoginIn, STRICT_BODY], request: Request[Any, Any, Any], state: State
+    ) -> AuthOut:
         """Sign in. Unknown email and wrong password get the same answer in the same time."""
         context: ServerContext = state.ctx
         try:

@@ -10,7 +10,6 @@ import msgspec
 from litestar import Controller, delete, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.params import Body
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ from oasis_core.errors import InvalidInput
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, provide_user
 from oasis_server.api.errors import not_found
-from oasis_server.api.schemas import error_responses
+from oasis_server.api.schemas import STRICT_BODY, error_responses
 from oasis_server.db.models import ApiKey
 from oasis_server.db.types import utcnow
 from oasis_server.key_testing import KeyCheck, check_key, key_names
@@ -47,7 +46,6 @@ KeyText = Annotated[
         description=f"The key as the provider issued it: 1 to {MAX_KEY_LENGTH} characters, no spaces",
     ),
 ]
-STRICT_BODY = Body(schema_extra={"additionalProperties": False})
 """Says in the schema what ``forbid_unknown_fields`` does: a body with an unknown field is refused."""
 
 

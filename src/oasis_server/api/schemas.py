@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 from litestar.openapi import ResponseSpec
+from litestar.params import Body
 
 from oasis_server.db.models import User
 
@@ -68,5 +69,14 @@ _DESCRIPTIONS = {
 
 
 def error_responses(*codes: int) -> dict[int, ResponseSpec]:
-    """OpenAPI documentation of the error answers a route can give."""
-    return {code: ResponseSpec(data_container=ErrorOut, description=_DESCRIPTIONS[code]) for code in codes}
+    """OpenAPI documentation of the error answers a route can give.
+
+    Every route may answer 400 (a malformed parameter or body) and 503 (the
+    database is down), so those two are always documented.
+    """
+    every = sorted({400, 503, *codes})
+    return {code: ResponseSpec(data_container=ErrorOut, description=_DESCRIPTIONS[code]) for code in every}
+
+
+STRICT_BODY = Body(schema_extra={"additionalProperties": False})
+"""Marks a JSON body whose unknown fields are refused (msgspec ``forbid_unknown_fields``) in the schema too."""
