@@ -194,7 +194,32 @@ class Service(Protocol):
 # --------------------------------------------------------------------------------------------- Redis
 
 
-class RedisServer:
+class _ServerProcess:
+    """Controls shared by the throwaway servers: restart, and hang or resume the process."""
+
+    process: subprocess.Popen[bytes] | None
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def restart(self) -> None:
+        """Stop, then start on the same port with the same data."""
+        self.stop()
+        self.start()
+
+    def pause(self) -> None:
+        """SIGSTOP: the server hangs (connections open, nothing answered), as on a network partition."""
+        _signal(self.process, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after :meth:`pause`."""
+        _signal(self.process, signal.SIGCONT)
+
+
+class RedisServer(_ServerProcess):
     """A private ``redis-server`` on a free port, persisting to an append-only file in ``workdir``."""
 
     controllable = True
@@ -258,19 +283,6 @@ class RedisServer:
     def kill(self) -> None:
         """SIGKILL: up to a second of writes (``appendfsync everysec``) may be lost."""
         _stop_process(self.process, signal.SIGKILL, STOP_TIMEOUT)
-
-    def restart(self) -> None:
-        """Stop, then start on the same port with the same data."""
-        self.stop()
-        self.start()
-
-    def pause(self) -> None:
-        """SIGSTOP: the server hangs (connections open, nothing answered), as on a network partition."""
-        _signal(self.process, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        """SIGCONT after :meth:`pause`."""
-        _signal(self.process, signal.SIGCONT)
 
     def flush(self) -> None:
         """Delete every key."""
@@ -376,7 +388,7 @@ class _Databases:
             self.drop_database(name)
 
 
-class MariaDBServer(_Databases):
+class MariaDBServer(_ServerProcess, _Databases):
     """A private ``mariadbd`` on a free loopback port, with a user ``oasis`` that has a password.
 
     The data folder is made by ``mariadb-install-db``; the server runs as the
@@ -503,19 +515,6 @@ class MariaDBServer(_Databases):
         """SIGKILL, as a crash would (InnoDB recovers on the next start)."""
         self._admin.close()
         _stop_process(self.process, signal.SIGKILL, STOP_TIMEOUT)
-
-    def restart(self) -> None:
-        """Stop, then start on the same port with the same data."""
-        self.stop()
-        self.start()
-
-    def pause(self) -> None:
-        """SIGSTOP: the server hangs (connections open, nothing answered), as on a network partition."""
-        _signal(self.process, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        """SIGCONT after :meth:`pause`."""
-        _signal(self.process, signal.SIGCONT)
 
     def url(self, database: str = "") -> str:
         """``mysql+pymysql://oasis:…@127.0.0.1:<port>/<database>?charset=utf8mb4``."""

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import update
-from tests.server.video_support import (
+from tests.server.video_support import (  # noqa: F401 - pytest fixtures
     HOOKED,
     HOOKS,
+    clear_hooks,
     insert_video,
     job_catalog,
+    job_server_catalog,
     load,
     make_user,
+    owner_id,
     stored_files,
 )
 
-from oasis_core.catalog import ProviderCatalog
 from oasis_core.domain.video import RenderStage
 from oasis_core.errors import ProviderError, RetryableProviderError
 from oasis_server.api.context import ServerContext
@@ -27,23 +28,6 @@ from oasis_server.db.models import Video
 from oasis_server.db.types import utcnow
 from oasis_server.jobs import leases
 from oasis_server.jobs.render_job import INTERNAL_ERROR, Lease, LeaseKeeper, ProgressWriter, VideoRenderer
-
-
-@pytest.fixture
-def server_catalog() -> ProviderCatalog:
-    return job_catalog()
-
-
-@pytest.fixture(autouse=True)
-def _no_hooks() -> Iterator[None]:
-    HOOKS.clear()
-    yield
-    HOOKS.clear()
-
-
-@pytest.fixture
-def user_id(context: ServerContext) -> str:
-    return make_user(context)
 
 
 def take(context: ServerContext, video_id: str, token: str, **kwargs: Any) -> bool:

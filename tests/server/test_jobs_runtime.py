@@ -4,33 +4,29 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from tests.server.conftest import NO_DOTENV
-from tests.server.video_support import HOOKED, HOOKS, insert_video, job_catalog, load, make_user
+from tests.server.video_support import (  # noqa: F401 - pytest fixtures
+    HOOKED,
+    HOOKS,
+    clear_hooks,
+    insert_video,
+    job_catalog,
+    job_server_catalog,
+    load,
+    make_user,
+)
 
-from oasis_core.catalog import ProviderCatalog
 from oasis_server.api.context import ServerContext
 from oasis_server.cli.app import main
 from oasis_server.jobs import runtime
 from oasis_server.jobs.broker import HEARTBEAT_TIMEOUT_MS, MAINTENANCE_CHANCE, build_broker
 from oasis_server.settings import Settings
-
-
-@pytest.fixture
-def server_catalog() -> ProviderCatalog:
-    return job_catalog()
-
-
-@pytest.fixture(autouse=True)
-def _no_hooks() -> Iterator[None]:
-    HOOKS.clear()
-    yield
-    HOOKS.clear()
 
 
 def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:

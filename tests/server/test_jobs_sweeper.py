@@ -4,34 +4,25 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-from tests.server.video_support import HOOKED, HOOKS, ago, insert_video, job_catalog, load, make_user
+from tests.server.video_support import (  # noqa: F401 - pytest fixtures
+    HOOKED,
+    HOOKS,
+    ago,
+    clear_hooks,
+    insert_video,
+    job_catalog,
+    job_server_catalog,
+    load,
+    make_user,
+    owner_id,
+)
 
-from oasis_core.catalog import ProviderCatalog
 from oasis_server.api.context import ServerContext
 from oasis_server.db.types import utcnow
 from oasis_server.jobs.render_job import VideoRenderer
 from oasis_server.jobs.sweeper import Sweeper, redispatch_wait, sweep, sweep_interval
-
-
-@pytest.fixture
-def server_catalog() -> ProviderCatalog:
-    return job_catalog()
-
-
-@pytest.fixture(autouse=True)
-def _no_hooks() -> Iterator[None]:
-    HOOKS.clear()
-    yield
-    HOOKS.clear()
-
-
-@pytest.fixture
-def user_id(context: ServerContext) -> str:
-    return make_user(context)
 
 
 class Outbox:

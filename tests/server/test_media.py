@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from litestar.testing import TestClient
 from tests.server.conftest import auth, register
-from tests.server.video_support import final_status, load, server_fake_catalog
+from tests.server.video_support import VIDEO_REQUEST, final_status, load, server_fake_catalog
 
 from oasis_core.catalog import ProviderCatalog
 from oasis_plugins.local.blob_store import LocalBlobStore
@@ -17,13 +17,7 @@ from oasis_server.api.context import ServerContext
 from oasis_server.api.errors import ApiError
 from oasis_server.api.media import LINK_BUCKET_SECONDS, link_expiry, parse_range, signature
 
-VIDEO = {
-    "type": "video",
-    "category": "motivation",
-    "content": "Keep going. You are closer than you think.",
-    "visual_prompt": "a sunrise over mountains",
-    "style": "cinematic",
-}
+VIDEO = VIDEO_REQUEST
 
 
 @pytest.fixture

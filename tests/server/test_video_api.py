@@ -9,7 +9,14 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 from tests.server.conftest import auth, register
-from tests.server.video_support import final_status, load, server_fake_catalog, stored_files, wait_for_status
+from tests.server.video_support import (
+    VIDEO_REQUEST,
+    final_status,
+    load,
+    server_fake_catalog,
+    stored_files,
+    wait_for_status,
+)
 
 from oasis_core.catalog import ProviderCatalog
 from oasis_server.api.context import ServerContext
@@ -32,13 +39,7 @@ LISTED = [
     "created_at",
     "updated_at",
 ]
-VIDEO = {
-    "type": "video",
-    "category": "motivation",
-    "content": "Keep going. You are closer than you think.",
-    "visual_prompt": "a sunrise over mountains",
-    "style": "cinematic",
-}
+VIDEO = VIDEO_REQUEST
 
 
 @pytest.fixture

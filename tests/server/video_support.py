@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
 from litestar.testing import TestClient
 from tests.server.conftest import auth
 
@@ -58,6 +59,16 @@ def server_fake_catalog(*, storage: type = LocalBlobStore) -> ProviderCatalog:
     catalog.add(PortKind.SPEECH, KeyedSpeechEngine, plugin="tests")
     catalog.add(PortKind.STORAGE, storage, plugin="tests")
     return catalog
+
+
+VIDEO_REQUEST: dict[str, str] = {
+    "type": "video",
+    "category": "motivation",
+    "content": "Keep going. You are closer than you think.",
+    "visual_prompt": "a sunrise over mountains",
+    "style": "cinematic",
+}
+"""A valid ``type=video`` body for ``POST /api/video/generate``."""
 
 
 def make_user(context: ServerContext, email: str = "owner@example.com") -> str:
@@ -201,3 +212,26 @@ def job_catalog() -> ProviderCatalog:
     catalog.add(PortKind.COMPOSITOR, HookedCompositor, plugin="tests")
     catalog.add(PortKind.STORAGE, HookedBlobStore, plugin="tests")
     return catalog
+
+
+# Fixtures shared by the job test modules: import them there (pytest registers them under their names).
+
+
+@pytest.fixture(name="server_catalog")
+def job_server_catalog() -> ProviderCatalog:
+    """The server's catalog: fakes whose stages can be hooked (see ``HOOKS``)."""
+    return job_catalog()
+
+
+@pytest.fixture(name="_no_hooks", autouse=True)
+def clear_hooks() -> Iterator[None]:
+    """No hook left over from another test, before or after."""
+    HOOKS.clear()
+    yield
+    HOOKS.clear()
+
+
+@pytest.fixture(name="user_id")
+def owner_id(context: ServerContext) -> str:
+    """A user who owns the test's videos."""
+    return make_user(context)
