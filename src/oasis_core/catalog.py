@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from attrs import define, field, frozen
@@ -77,6 +77,16 @@ class ProviderInfo:
     key_env_var: str | None
     plugin: str
     plugin_version: str | None = None
+
+    @property
+    def settings_env(self) -> Mapping[str, str]:
+        """Setting name → environment variable, from the class's optional ``settings_env``."""
+        declared = getattr(self.factory, "settings_env", None)
+        return dict(declared) if isinstance(declared, Mapping) else {}
+
+    def settings_from(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """The settings this provider takes from ``environ`` (only variables that are set and not empty)."""
+        return {name: environ[var] for name, var in self.settings_env.items() if environ.get(var)}
 
     @property
     def description(self) -> str:

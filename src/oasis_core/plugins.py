@@ -26,6 +26,12 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "oasis_plugins.procedural",
     "oasis_plugins.pyav",
     "oasis_plugins.local",
+    "oasis_plugins.s3",
+    "oasis_plugins.elevenlabs",
+    "oasis_plugins.openai",
+    "oasis_plugins.youtube",
+    "oasis_plugins.tiktok",
+    "oasis_plugins.instagram",
 )
 """The built-in plugin modules, registered like third-party ones."""
 
@@ -90,7 +96,7 @@ def catalog_from(pm: pluggy.PluginManager) -> ProviderCatalog:
     catalog = ProviderCatalog()
     for hook_name, kind in HOOK_KINDS.items():
         caller = getattr(pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):  # pluggy lists last-registered first
+        for impl in caller.get_hookimpls():  # in registration order: built-ins, then third parties
             plugin_name = impl.plugin_name
             version = plugin_version(pm, plugin_name)
 

@@ -101,7 +101,7 @@ class Studio:
         key = None
         if info.needs_key:
             key = self._keys.get(info.needs_key) or (self._environ.get(info.key_env_var or "") or None)
-        settings = dict(self._settings.get(provider_id, {}))
+        settings = {**info.settings_from(self._environ), **self._settings.get(provider_id, {})}
         if kind is PortKind.STORAGE:
             settings.setdefault("root", str(self.data_dir / "media"))
         return ProviderConfig(key=key, settings=settings, cache_dir=self.data_dir / "cache" / provider_id)

@@ -79,10 +79,13 @@ def check_key(
     key_name: str,
     key: str,
     *,
-    settings: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     timeout: float = CHECK_TIMEOUT_SECONDS,
 ) -> KeyCheck:
-    """Ask the provider that uses ``key_name`` whether ``key`` works; never raises for a provider failure."""
+    """Ask the provider that uses ``key_name`` whether ``key`` works; never raises for a provider failure.
+
+    The provider gets the settings it takes from ``environ`` (its base URL, say).
+    """
     info = key_checker(catalog, key_name)
     if info is None:
         return KeyCheck(
@@ -90,7 +93,7 @@ def check_key(
             f"No installed provider can check a {key_name} key; it will be tried the first time "
             "a video uses it",
         )
-    config = ProviderConfig(key=key, settings=dict(settings or {}))
+    config = ProviderConfig(key=key, settings=info.settings_from(environ or {}))
     label = info.name or info.id
     verify: Callable[[ProviderConfig], object] = info.factory.verify_key
     try:

@@ -3,14 +3,16 @@
 The order for each port (``llm``, ``speech``, ``visuals``):
 
 1. the request's own ``providers`` choice;
-2. the user's defaults (no table yet: :func:`user_defaults` answers nothing),
-   when the key such a default needs is at hand;
-3. the server's default: the catalog default, the first installed provider
-   that needs no key (the offline ones), as ``GET /api/providers`` marks it.
+2. the user's saved default for that port (``PUT /api/providers/defaults``);
+3. the first installed provider (in registration order) whose key the user
+   saved: a user who adds an OpenAI key gets OpenAI;
+4. the server's default: the first installed provider whose key the server
+   holds (``OPENAI_API_KEY`` …), else the first that needs no key (the
+   offline ones), as ``GET /api/providers`` marks it.
 
 Keys come from the user's saved keys (``api_keys``, encrypted) first, then the
-server's environment (``OPENAI_API_KEY`` …). A provider chosen on purpose
-whose key neither holds is refused with a message saying which key to add.
+server's environment. A provider chosen on purpose whose key neither holds is
+refused with a message saying which key to add, before anything is queued.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ from sqlalchemy.orm import Session
 
 from oasis_core.catalog import PortKind, ProviderCatalog, ProviderInfo
 from oasis_core.errors import NeedsCredentials, UnknownProvider
-from oasis_core.ports.provider import ProviderConfig
 from oasis_server.api.context import ServerContext
-from oasis_server.db.models import ApiKey
+from oasis_server.db.models import ApiKey, User
 from oasis_server.security.secret_box import SecretUnreadable
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,19 @@ CHOOSABLE: tuple[PortKind, ...] = (PortKind.LLM, PortKind.SPEECH, PortKind.VISUA
 
 
 def user_defaults(session: Session, user_id: str) -> Mapping[str, str]:
-    """The user's own default provider per port (none are stored yet; this is where they slot in)."""
-    return {}
+    """The user's saved default provider per port (``{"llm": "openai"}``); empty if none."""
+    saved = session.scalar(select(User.provider_defaults).where(User.id == user_id))
+    if not isinstance(saved, dict):
+        return {}
+    return {port: value for port, value in saved.items() if isinstance(value, str) and value}
+
+
+def server_default_id(context: ServerContext, kind: PortKind) -> str:
+    """The server's default for ``kind``: the first provider whose key the server holds, else the catalog's."""
+    for info in context.catalog.providers(kind):
+        if info.needs_key and context.server_key(info.needs_key):
+            return info.id
+    return context.catalog.default_id(kind)
 
 
 @define
@@ -71,7 +83,7 @@ class KeyRing:
 
     def server_key(self, name: str) -> str | None:
         """The server's key called ``name`` (from its environment), or ``None``."""
-        return self.context.settings.provider_keys.get(name) or None
+        return self.context.server_key(name)
 
     def key(self, name: str) -> str | None:
         """The key to use: the user's own, else the server's."""
@@ -113,7 +125,7 @@ class ProviderChoice:
         return chosen
 
     def default_id(self, kind: PortKind) -> str:
-        """The provider used when a request names none: the user's default if its key is at hand, else the server's."""
+        """The provider used when a request names none (see the module docs for the order)."""
         preferred = self.defaults.get(kind.value)
         if (
             preferred
@@ -121,7 +133,14 @@ class ProviderChoice:
             and self._usable(self.catalog.info(kind, preferred))
         ):
             return preferred
-        return self.catalog.default_id(kind)
+        for info in self.catalog.providers(kind):
+            if info.needs_key and self.keys.user_key(info.needs_key):
+                return info.id
+        return server_default_id(self.context, kind)
+
+    def effective(self) -> dict[str, str]:
+        """The provider each choosable port uses when a request names none."""
+        return {kind.value: self.default_id(kind) for kind in CHOOSABLE}
 
     def key_for(self, info: ProviderInfo) -> str | None:
         """The key ``info`` needs (``None`` if it needs none); raises :class:`NeedsCredentials` if absent."""
@@ -141,11 +160,7 @@ class ProviderChoice:
         """An instance of ``provider_id`` (the default for ``kind`` when ``None``) with its key and cache."""
         provider_id = provider_id or self.default_id(kind)
         info = self._info(kind, provider_id)
-        config = ProviderConfig(
-            key=self.key_for(info),
-            settings={},
-            cache_dir=self.context.settings.data_dir / "cache" / provider_id,
-        )
+        config = self.context.provider_config(info, self.key_for(info))
         return self.catalog.create(kind, provider_id, config)
 
     def _info(self, kind: PortKind, provider_id: str) -> ProviderInfo:

@@ -76,6 +76,24 @@ def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'oasis.db'}"
 
 
+def _whole(env: Mapping[str, str], name: str, default: int, *, low: int) -> int:
+    text = env.get(name, str(default))
+    if not text.isdigit() or int(text) < low:
+        raise ConfigurationError(f"{name} must be a whole number of at least {low} (default {default})")
+    return int(text)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, str(default))
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.05 <= value <= 3600:
+        raise ConfigurationError(f"{name} must be a number of seconds from 0.05 to 3600 (default {default})")
+    return value
+
+
 @frozen
 class Settings:
     """Everything the server, workers and commands read from the environment."""
@@ -92,12 +110,17 @@ class Settings:
     host: str
     port: int
     bcrypt_rounds: int
-    provider_keys: Mapping[str, str] = field(repr=False)
+    environ: Mapping[str, str] = field(repr=False)
+    """The environment the settings were read from (``.env`` included): providers' keys and settings."""
     storage_bucket: str | None
     video_lease_seconds: int
     video_max_attempts: int
     login_max_failures: int
     login_window_seconds: int
+    post_lease_seconds: int = 300
+    post_max_attempts: int = 5
+    scheduler_interval: float = 1.0
+    public_url: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -155,11 +178,6 @@ class Settings:
         port_text = env.get("PORT", "3000")
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ConfigurationError(f"PORT={port_text!r} is not a port number")
-        provider_keys = {
-            name: env[var]
-            for name, var in (("openai", "OPENAI_API_KEY"), ("elevenlabs", "ELEVENLABS_API_KEY"))
-            if env.get(var)
-        }
         return cls(
             data_dir=data_dir,
             database_url=_database_url(env, data_dir),
@@ -173,10 +191,14 @@ class Settings:
             host=env.get("HOST", "127.0.0.1"),
             port=int(port_text),
             bcrypt_rounds=int(rounds_text),
-            provider_keys=provider_keys,
+            environ=env,
             storage_bucket=env.get("STORAGE_BUCKET") or None,
             video_lease_seconds=int(env.get("OASIS_VIDEO_LEASE_SECONDS", "120")),
             video_max_attempts=int(env.get("OASIS_VIDEO_MAX_ATTEMPTS", "3")),
             login_max_failures=int(env.get("OASIS_LOGIN_MAX_FAILURES", "10")),
             login_window_seconds=int(env.get("OASIS_LOGIN_WINDOW_SECONDS", "900")),
+            post_lease_seconds=_whole(env, "OASIS_POST_LEASE_SECONDS", 300, low=5),
+            post_max_attempts=_whole(env, "OASIS_POST_MAX_ATTEMPTS", 5, low=1),
+            scheduler_interval=_seconds(env, "OASIS_SCHEDULER_INTERVAL", 1.0),
+            public_url=(env.get("OASIS_PUBLIC_URL") or "").rstrip("/") or None,
         )

@@ -46,6 +46,20 @@ class PaidVoice(FakeSpeechEngine):
         raise AssertionError("a provider without a key is never asked")
 
 
+class AccountVoice(FakeSpeechEngine):
+    """Needs a key only users have; lists the voices of the account the key opens."""
+
+    id: ClassVar[str] = "account-voice"
+    name: ClassVar[str] = "Account voice"
+    needs_key: ClassVar[str | None] = "accountco"
+    key_env_var: ClassVar[str | None] = None
+    keys_seen: ClassVar[list[str | None]] = []
+
+    def voices(self) -> Sequence[Voice]:
+        type(self).keys_seen.append(self.config.key)
+        return [Voice(f"clone-of-{self.config.key}", "My cloned voice", "en")]
+
+
 class BrokenVoice(FakeSpeechEngine):
     """A keyless engine whose voice list fails."""
 
@@ -82,7 +96,7 @@ def custom_catalog() -> ProviderCatalog:
     base = fake_catalog()
     for info in base:
         catalog.add(info.kind, info.factory, plugin=info.plugin, version=info.plugin_version)
-    for engine in (PaidVoice, BrokenVoice, CountingVoice):
+    for engine in (PaidVoice, AccountVoice, BrokenVoice, CountingVoice):
         catalog.add(PortKind.SPEECH, engine, plugin="acme_plugin", version="2.3.4")
     return catalog
 
@@ -90,6 +104,7 @@ def custom_catalog() -> ProviderCatalog:
 @pytest.fixture
 def custom_client(api_env: dict[str, str]) -> Iterator[TestClient[Any]]:
     CloudVoice.keys_seen.clear()
+    AccountVoice.keys_seen.clear()
     CountingVoice.calls = 0
     env = {**api_env, "OPENAI_API_KEY": "sk-server-key-000000"}
     ctx = build_context(env, catalog=custom_catalog())
@@ -143,11 +158,11 @@ def test_defaults_and_voices_with_keyed_providers(custom_client: TestClient[Any]
         "id": "keyed-writer",
         "name": "Keyed writer",
         "needs_key": "openai",
-        "default": False,
+        "default": True,  # the server holds its key
     }
-    assert llm["fake-llm"]["default"] is True  # the first provider that needs no key
+    assert llm["fake-llm"]["default"] is False
     speech_defaults = [item["id"] for item in body["speech"] if item["default"]]
-    assert speech_defaults == ["fake-speech"]
+    assert speech_defaults == ["cloud-voice"]
     assert body["visuals"] == [
         {"id": "fake-visuals", "name": body["visuals"][0]["name"], "needs_key": None, "default": True}
     ]
@@ -156,9 +171,26 @@ def test_defaults_and_voices_with_keyed_providers(custom_client: TestClient[Any]
     assert voices["cloud-voice"] == [{"id": "nova", "name": "Nova", "language": "en-US"}]
     assert CloudVoice.keys_seen == ["sk-server-key-000000"]  # built with the server's own key
     assert "paid-voice" not in voices  # needs a key the server lacks
+    assert "account-voice" not in voices and AccountVoice.keys_seen == []
     assert "broken-voice" not in voices  # its list failed; the rest still answer
     assert [v["id"] for v in voices["fake-speech"]] == [v.id for v in FakeSpeechEngine().voices()]
     assert "sk-server-key" not in custom_client.get("/api/providers", headers=auth(token)).text
+
+
+def test_a_users_own_key_lists_their_voices_and_only_theirs(custom_client: TestClient[Any]) -> None:
+    ada = register(custom_client, "ada@example.com")[0]
+    bob = register(custom_client, "bob@example.com")[0]
+    saved = custom_client.post(
+        "/api/keys", json={"provider": "accountco", "api_key": "ada-key-1234"}, headers=auth(ada)
+    )
+    assert saved.status_code == 200, saved.text
+    for _ in range(2):
+        voices = custom_client.get("/api/providers", headers=auth(ada)).json()["voices"]
+        assert voices["account-voice"] == [
+            {"id": "clone-of-ada-key-1234", "name": "My cloned voice", "language": "en"}
+        ]
+    assert AccountVoice.keys_seen == ["ada-key-1234"]  # listed once, then remembered
+    assert "account-voice" not in custom_client.get("/api/providers", headers=auth(bob)).json()["voices"]
 
 
 def test_the_listing_is_computed_once_per_process(custom_client: TestClient[Any]) -> None:
@@ -181,6 +213,7 @@ def test_plugins_with_versions_and_their_providers(custom_client: TestClient[Any
         {"kind": "llm", "id": "keyed-writer", "name": "Keyed writer"},
         {"kind": "speech", "id": "cloud-voice", "name": "Cloud voice"},
         {"kind": "speech", "id": "paid-voice", "name": "Paid voice"},
+        {"kind": "speech", "id": "account-voice", "name": "Account voice"},
         {"kind": "speech", "id": "broken-voice", "name": "Broken voice"},
         {"kind": "speech", "id": "counting-voice", "name": "Counting voice"},
     ]

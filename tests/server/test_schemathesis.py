@@ -160,7 +160,8 @@ def token(context: ServerContext) -> str:
 )
 def test_every_operation_conforms_to_its_schema(case: Any, app: Litestar, token: str) -> None:
     headers = auth(token)
-    password = case.body.get("password") if isinstance(case.body, dict) else None
+    account_route = case.operation.path.startswith(("/api/auth", "/api/admin"))
+    password = case.body.get("password") if isinstance(case.body, dict) and account_route else None
     same_method = case.method.upper() == case.operation.method.upper()  # not an "unsupported method" probe
     if (
         same_method

@@ -212,16 +212,74 @@ def test_the_users_own_key_comes_first_then_the_servers(
     assert chosen.json()["content"] == "Written with key sk-mine."
 
 
-def test_without_a_choice_the_servers_default_is_used_even_with_keys_at_hand(
+def test_without_a_choice_a_provider_the_user_has_a_key_for_is_used(
+    client: TestClient[Any], context: ServerContext
+) -> None:
+    token, user = register(client, "ada@example.com")
+    assert generate(client, token, type="quote", category="hope").json()["content"].startswith("Fake hope")
+    save_key(context, user["id"], "elevenlabs", "el-key")
+    quote = generate(client, token, type="quote", category="hope").json()
+    assert quote["content"].startswith("Fake hope") and quote["provider"] == "fake-llm"
+    save_key(context, user["id"], "openai", "sk-mine")
+    quote = generate(client, token, type="quote", category="hope").json()
+    assert quote["content"] == "Written with key sk-mine." and quote["provider"] == "keyed-llm"
+    video_id = generate(client, token, **VIDEO).json()["id"]
+    final_status(client, token, video_id)
+    providers = client.get(f"/api/video/{video_id}", headers=auth(token)).json()["providers"]
+    assert providers == {"speech": "keyed-speech", "visuals": "fake-visuals", "compositor": "fake-compositor"}
+
+
+def test_the_servers_key_makes_its_provider_the_servers_default(
+    api_env: dict[str, str], request: pytest.FixtureRequest
+) -> None:
+    api_env["OPENAI_API_KEY"] = "sk-server"
+    client: TestClient[Any] = request.getfixturevalue("client")
+    token, _ = register(client, "ada@example.com")
+    assert generate(client, token, type="quote", category="hope").json()["content"] == (
+        "Written with key sk-server."
+    )
+    listing = client.get("/api/providers", headers=auth(token)).json()
+    assert [item["id"] for item in listing["llm"] if item["default"]] == ["keyed-llm"]
+    assert [item["id"] for item in listing["speech"] if item["default"]] == ["fake-speech"]
+
+
+def test_a_users_saved_defaults_come_before_their_keys(
     client: TestClient[Any], context: ServerContext
 ) -> None:
     token, user = register(client, "ada@example.com")
     save_key(context, user["id"], "openai", "sk-mine")
-    assert generate(client, token, type="quote", category="hope").json()["content"].startswith("Fake hope")
-    video_id = generate(client, token, **VIDEO).json()["id"]
-    final_status(client, token, video_id)
-    providers = client.get(f"/api/video/{video_id}", headers=auth(token)).json()["providers"]
-    assert providers == {"speech": "fake-speech", "visuals": "fake-visuals", "compositor": "fake-compositor"}
+    assert client.get("/api/providers/defaults", headers=auth(token)).json() == {
+        "saved": {"llm": None, "speech": None, "visuals": None},
+        "effective": {"llm": "keyed-llm", "speech": "fake-speech", "visuals": "fake-visuals"},
+    }
+    saved = client.put("/api/providers/defaults", json={"llm": "fake-llm"}, headers=auth(token))
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["saved"]["llm"] == "fake-llm" and saved.json()["effective"]["llm"] == "fake-llm"
+    assert generate(client, token, type="quote", category="hope").json()["provider"] == "fake-llm"
+    listing = client.get("/api/providers", headers=auth(token)).json()
+    assert [item["id"] for item in listing["llm"] if item["default"]] == ["fake-llm"]
+    # a request's own choice still wins over the saved default
+    chosen = generate(client, token, type="quote", category="hope", providers={"llm": "keyed-llm"})
+    assert chosen.json()["provider"] == "keyed-llm"
+    cleared = client.put("/api/providers/defaults", json={"llm": None}, headers=auth(token))
+    assert cleared.json()["saved"]["llm"] is None and cleared.json()["effective"]["llm"] == "keyed-llm"
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"llm": "nope"}, "fake-llm"),  # the valid ids are listed
+        ({"speech": "keyed-speech"}, "elevenlabs"),  # the key to add is named
+        ({"llm": "fake-llm", "extra": 1}, "extra"),
+    ],
+)
+def test_bad_defaults_are_400_and_change_nothing(
+    client: TestClient[Any], token: str, body: dict[str, Any], needle: str
+) -> None:
+    answer = client.put("/api/providers/defaults", json=body, headers=auth(token))
+    assert answer.status_code == 400 and needle in answer.json()["error"]
+    saved = client.get("/api/providers/defaults", headers=auth(token)).json()["saved"]
+    assert saved == {"llm": None, "speech": None, "visuals": None}
 
 
 def test_the_chosen_providers_are_recorded_and_rendered_with(

@@ -22,14 +22,25 @@ class AccountStatus(enum.StrEnum):
 
 @define
 class SocialAccount:
-    """A user's account on a platform, with the credentials a publisher needs."""
+    """A user's account on a platform, with the credentials a publisher needs.
+
+    A publisher that refreshes the tokens (before they expire, or after a
+    401) updates ``access_token``, ``refresh_token`` (keeping the newest) and
+    ``token_expires_at`` in place; the caller saves the account back after
+    every call, whatever its outcome. ``session`` holds platform session
+    state that is not a token (instagrapi's settings, as JSON); it is stored
+    encrypted like the tokens. ``account_id`` is the platform's id for the
+    account (a channel id, an open_id) when known.
+    """
 
     platform: str
     username: str | None
-    access_token: str
-    refresh_token: str | None = None
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
     token_expires_at: datetime | None = None
     status: AccountStatus = AccountStatus.ACTIVE
+    session: str | None = field(default=None, repr=False)
+    account_id: str | None = None
 
 
 class PostStatus(enum.StrEnum):

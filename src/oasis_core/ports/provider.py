@@ -18,6 +18,25 @@ Class attributes every provider declares:
     The environment variable the SDK and the server fall back to for that key
     (``"OPENAI_API_KEY"``), or ``None``.
 
+Optional class attribute:
+
+``settings_env``
+    A mapping of setting name → environment variable (``{"base_url":
+    "OPENAI_BASE_URL", "model": "OASIS_OPENAI_MODEL"}``). The SDK and the
+    server fill :attr:`ProviderConfig.settings` from those variables when they
+    are set, so a provider still never reads the environment itself; settings
+    given explicitly win.
+
+Optional instance attribute:
+
+``usage``
+    A ``dict[str, int]`` of what the instance has used since it was built
+    (``input_tokens``, ``output_tokens``, ``characters``, ``images``,
+    ``requests``). Language models keep it, since their answers are plain
+    values; the server shows it with what it generated. Speech engines and
+    visual sources report usage on their results (``Speech.usage``,
+    ``Visuals.usage``) instead.
+
 An optional classmethod, for a provider that needs a key:
 
 ``verify_key(config: ProviderConfig) -> str``

@@ -1,4 +1,35 @@
-"""The ``Publisher`` port: uploads a finished video to a platform, once."""
+"""The ``Publisher`` port: uploads a finished video to a platform, once.
+
+Besides the port's methods, a publisher class may offer these optional
+members; the server uses them when present (``hasattr``):
+
+``check(request: PublishRequest) -> None``
+    Refuse, before any upload, a video outside the platform's limits
+    (duration, size, aspect, codec) with :class:`~oasis_core.errors.InvalidInput`
+    saying which limit and what the video has.
+``authorization_url(state: str, redirect_uri: str, code_challenge: str | None) -> str``
+    For OAuth platforms: the URL that asks the user for consent. ``state`` is
+    opaque to the publisher; ``code_challenge`` is the S256 PKCE challenge
+    for platforms that use PKCE (the publisher class says so with a class
+    attribute ``uses_pkce: ClassVar[bool] = True``).
+``exchange_code(code: str, redirect_uri: str, code_verifier: str | None) -> SocialAccount``
+    Exchange the callback's code for tokens; fill ``username`` and
+    ``account_id`` with the channel's or creator's name and id.
+``refresh(account: SocialAccount) -> None``
+    Refresh the tokens in place; raise
+    :class:`~oasis_core.errors.NeedsCredentials` when the platform refuses
+    (the account then becomes ``expired`` and its owner is told). ``publish``
+    refreshes by itself before an expiry and once after a 401.
+``revoke(account: SocialAccount) -> None``
+    Revoke the tokens at the platform where it allows (best effort).
+``login(username: str, password: str, verification_code: str | None) -> SocialAccount``
+    For platforms without OAuth (instagrapi): sign in and keep the session
+    settings in ``SocialAccount.session`` so later calls reuse them.
+
+Client ids and secrets come through :class:`~oasis_core.ports.provider.ProviderConfig`
+settings (``client_id``, ``client_secret``, filled from the environment through
+``settings_env``), never from globals.
+"""
 
 from __future__ import annotations
 

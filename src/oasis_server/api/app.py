@@ -12,7 +12,18 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
-from oasis_server.api import admin, auth, catalog_routes, health, keys, media, video
+from oasis_server.api import (
+    admin,
+    auth,
+    automations,
+    catalog_routes,
+    health,
+    keys,
+    media,
+    schedule,
+    social,
+    video,
+)
 from oasis_server.api.context import ServerContext
 from oasis_server.api.errors import EXCEPTION_HANDLERS
 from oasis_server.settings import Settings
@@ -20,7 +31,7 @@ from oasis_server.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
-ROUTE_MODULES = (health, auth, keys, video, catalog_routes, admin, media)
+ROUTE_MODULES = (health, auth, keys, video, catalog_routes, social, schedule, automations, admin, media)
 
 
 def openapi_config() -> OpenAPIConfig:

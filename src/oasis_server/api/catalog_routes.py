@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+import time
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, get, put
 from litestar.datastructures import State
 from litestar.di import Provide
+from sqlalchemy import update
 
 from oasis_core.catalog import PortKind, ProviderCatalog, ProviderInfo
 from oasis_core.domain.catalogue import CATEGORIES, STYLES
 from oasis_core.domain.media import ASPECTS
 from oasis_core.errors import UnknownProvider
-from oasis_core.ports.provider import ProviderConfig
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, provide_user
-from oasis_server.api.schemas import error_responses
+from oasis_server.api.schemas import STRICT_BODY, error_responses
+from oasis_server.db.models import User
 from oasis_server.key_testing import CallTimedOut, run_with_timeout
+from oasis_server.provider_choice import CHOOSABLE, ProviderChoice, server_default_id
 
 log = logging.getLogger(__name__)
 
 VOICES_TIMEOUT_SECONDS = 5.0
+USER_VOICES_TTL_SECONDS = 600.0
 _CACHE_KEY = "oasis_provider_listing"
 _cache_lock = threading.Lock()
+_user_voices: dict[str, tuple[float, list[VoiceOut] | None]] = {}
+"""Voices listed with a user's own key: digest of (provider, key) → (time listed, voices)."""
 
 
 class ProviderOut(msgspec.Struct):
@@ -83,6 +91,22 @@ class ProvidersOut(msgspec.Struct):
     aspects: list[AspectOut]
 
 
+class DefaultsIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A user's default provider per port; ``null`` or a missing port clears that default."""
+
+    llm: str | None = None
+    speech: str | None = None
+    visuals: str | None = None
+
+
+class DefaultsOut(msgspec.Struct):
+    """``saved``: the user's own defaults (``null`` where none is saved); ``effective``: what a request
+    naming no provider uses now, for each port."""
+
+    saved: dict[str, str | None]
+    effective: dict[str, str]
+
+
 class PluginProviderOut(msgspec.Struct):
     """A provider as listed under its plugin; ``kind`` is its port."""
 
@@ -105,23 +129,18 @@ class PluginsOut(msgspec.Struct):
     items: list[PluginOut]
 
 
-def _providers(catalog: ProviderCatalog, kind: PortKind) -> list[ProviderOut]:
-    default: str | None = None
-    if kind is not PortKind.PUBLISHER:
-        try:
-            default = catalog.default_id(kind)
-        except UnknownProvider:
-            default = None
+def _providers(context: ServerContext, kind: PortKind, defaults: dict[str, str]) -> list[ProviderOut]:
+    default = defaults.get(kind.value)
     return [
         ProviderOut(info.id, info.name, info.needs_key, info.id == default)
-        for info in catalog.providers(kind)
+        for info in context.catalog.providers(kind)
     ]
 
 
-def _voices_of(catalog: ProviderCatalog, info: ProviderInfo, key: str | None) -> list[VoiceOut] | None:
+def _voices_of(context: ServerContext, info: ProviderInfo, key: str | None) -> list[VoiceOut] | None:
     """The provider's voices, or ``None`` when they cannot be listed quickly."""
     try:
-        engine = catalog.create(PortKind.SPEECH, info.id, ProviderConfig(key=key))
+        engine = context.catalog.create(PortKind.SPEECH, info.id, context.provider_config(info, key))
         voices = run_with_timeout(lambda: list(engine.voices()), VOICES_TIMEOUT_SECONDS)
     except CallTimedOut:
         log.warning("Speech provider %s took too long to list its voices", info.id)
@@ -132,27 +151,85 @@ def _voices_of(catalog: ProviderCatalog, info: ProviderInfo, key: str | None) ->
     return [VoiceOut(voice.id, voice.name, voice.language) for voice in voices]
 
 
-def provider_listing(context: ServerContext) -> ProvidersOut:
-    """Everything ``GET /api/providers`` answers, computed from the catalog and the server's keys."""
+def _server_defaults(context: ServerContext) -> dict[str, str]:
+    defaults: dict[str, str] = {}
+    for kind in CHOOSABLE:
+        try:
+            defaults[kind.value] = server_default_id(context, kind)
+        except UnknownProvider:
+            continue
+    return defaults
+
+
+def provider_listing(context: ServerContext, defaults: dict[str, str] | None = None) -> ProvidersOut:
+    """What ``GET /api/providers`` answers, from the catalog and the server's keys.
+
+    ``defaults`` (port → provider id) marks the defaults; the server's when ``None``.
+    """
     catalog = context.catalog
+    defaults = _server_defaults(context) if defaults is None else defaults
     voices: dict[str, list[VoiceOut]] = {}
     for info in catalog.providers(PortKind.SPEECH):
-        key = context.settings.provider_keys.get(info.needs_key) if info.needs_key else None
+        key = context.server_key(info.needs_key) if info.needs_key else None
         if info.needs_key and not key:
             continue
-        listed = _voices_of(catalog, info, key)
+        listed = _voices_of(context, info, key)
         if listed is not None:
             voices[info.id] = listed
     return ProvidersOut(
-        llm=_providers(catalog, PortKind.LLM),
-        speech=_providers(catalog, PortKind.SPEECH),
-        visuals=_providers(catalog, PortKind.VISUALS),
-        publishers=_providers(catalog, PortKind.PUBLISHER),
+        llm=_providers(context, PortKind.LLM, defaults),
+        speech=_providers(context, PortKind.SPEECH, defaults),
+        visuals=_providers(context, PortKind.VISUALS, defaults),
+        publishers=_providers(context, PortKind.PUBLISHER, {}),
         categories=[ChoiceOut(c.id, c.name) for c in CATEGORIES],
         styles=[ChoiceOut(s.id, s.name) for s in STYLES],
         voices=voices,
         aspects=[AspectOut(a.id, a.width, a.height) for a in ASPECTS],
     )
+
+
+def _voices_with_user_key(context: ServerContext, info: ProviderInfo, key: str) -> list[VoiceOut] | None:
+    """The voices ``info`` lists with a user's own key, remembered for a while per (provider, key)."""
+    digest = hashlib.sha256(f"{info.id}\0{key}".encode()).hexdigest()
+    now = time.monotonic()
+    with _cache_lock:
+        cached = _user_voices.get(digest)
+    if cached is not None and now - cached[0] < USER_VOICES_TTL_SECONDS:
+        return cached[1]
+    listed = _voices_of(context, info, key)
+    with _cache_lock:
+        if len(_user_voices) > 1000:
+            _user_voices.clear()
+        _user_voices[digest] = (now, listed)
+    return listed
+
+
+def listing_for_user(context: ServerContext, base: ProvidersOut, choice: ProviderChoice) -> ProvidersOut:
+    """``base`` with the user's defaults marked, and the voices of speech providers only their key opens."""
+    defaults = choice.effective()
+    voices = dict(base.voices)
+    for info in context.catalog.providers(PortKind.SPEECH):
+        if info.id in voices or not info.needs_key:
+            continue
+        key = choice.keys.user_key(info.needs_key)
+        if key:
+            listed = _voices_with_user_key(context, info, key)
+            if listed is not None:
+                voices[info.id] = listed
+    return msgspec.structs.replace(
+        base,
+        llm=_providers(context, PortKind.LLM, defaults),
+        speech=_providers(context, PortKind.SPEECH, defaults),
+        visuals=_providers(context, PortKind.VISUALS, defaults),
+        voices=voices,
+    )
+
+
+def _defaults_out(context: ServerContext, user_id: str) -> DefaultsOut:
+    with context.sessions() as session:
+        choice = ProviderChoice.for_user(context, session, user_id)
+    saved = {kind.value: choice.defaults.get(kind.value) for kind in CHOOSABLE}
+    return DefaultsOut(saved=saved, effective=choice.effective())
 
 
 def plugin_listing(catalog: ProviderCatalog) -> PluginsOut:
@@ -178,18 +255,59 @@ class CatalogController(Controller):
 
     @get("/providers", operation_id="listProviders", sync_to_thread=True, responses=error_responses(401))
     def list_providers(self, user: CurrentUser, state: State) -> ProvidersOut:
-        """Providers per port (defaults marked), categories, styles, voices per speech provider and aspects.
+        """Providers per port, categories, styles, voices per speech provider and aspects.
 
-        The plugins and the server's keys do not change while it runs, so the
-        answer is computed once per process.
+        ``default`` marks what a request of this user that names no provider
+        uses (their saved defaults, then their keys, then the server's). The
+        plugins and the server's keys do not change while it runs, so the
+        common part is computed once per process.
         """
         context: ServerContext = state.ctx
         with _cache_lock:
             listing: ProvidersOut | None = state.get(_CACHE_KEY)
-            if listing is None:
-                listing = provider_listing(context)
+        if listing is None:
+            listing = provider_listing(context)
+            with _cache_lock:
                 state[_CACHE_KEY] = listing
-        return listing
+        with context.sessions() as session:
+            choice = ProviderChoice.for_user(context, session, user.id)
+        return listing_for_user(context, listing, choice)
+
+    @get(
+        "/providers/defaults",
+        operation_id="getProviderDefaults",
+        sync_to_thread=True,
+        responses=error_responses(401),
+    )
+    def get_defaults(self, user: CurrentUser, state: State) -> DefaultsOut:
+        """The user's saved default providers, and the providers a request naming none uses now."""
+        return _defaults_out(state.ctx, user.id)
+
+    @put(
+        "/providers/defaults",
+        operation_id="saveProviderDefaults",
+        sync_to_thread=True,
+        responses=error_responses(400, 401),
+    )
+    def save_defaults(
+        self, data: Annotated[DefaultsIn, STRICT_BODY], user: CurrentUser, state: State
+    ) -> DefaultsOut:
+        """Save the user's default provider per port (``null`` clears one).
+
+        An unknown id is refused listing the valid ones; a provider that needs
+        a key neither the user nor the server has is refused saying which key
+        to add.
+        """
+        context: ServerContext = state.ctx
+        wanted = {kind.value: getattr(data, kind.value) for kind in CHOOSABLE}
+        with context.sessions() as session:
+            choice = ProviderChoice.for_user(context, session, user.id)
+        choice.choose(wanted, CHOOSABLE)  # raises for an unknown id or a missing key
+        saved = {port: value for port, value in wanted.items() if value}
+        with context.session() as session:
+            session.execute(update(User).where(User.id == user.id).values(provider_defaults=saved or None))
+        log.info("User %s saved default providers %s", user.id, saved)
+        return _defaults_out(context, user.id)
 
     @get("/plugins", operation_id="listPlugins", sync_to_thread=True, responses=error_responses(401))
     def list_plugins(self, user: CurrentUser, state: State) -> PluginsOut:

@@ -11,7 +11,7 @@ from attrs import define, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from oasis_core.catalog import PortKind, ProviderCatalog
+from oasis_core.catalog import PortKind, ProviderCatalog, ProviderInfo
 from oasis_core.plugins import load_catalog
 from oasis_core.ports.blob_store import BlobStore
 from oasis_core.ports.provider import ProviderConfig
@@ -83,11 +83,33 @@ class ServerContext:
     def _build_blob_store(self) -> BlobStore:
         kind = PortKind.STORAGE
         provider_id = "s3" if self.settings.storage_bucket and "s3" in self.catalog.ids(kind) else "local"
-        settings = {"root": str(self.settings.data_dir / "media")}
+        extra = {"root": str(self.settings.data_dir / "media")}
         if self.settings.storage_bucket:
-            settings["bucket"] = self.settings.storage_bucket
-        store: BlobStore = self.catalog.create(kind, provider_id, ProviderConfig(settings=settings))
+            extra["bucket"] = self.settings.storage_bucket
+        info = self.catalog.info(kind, provider_id)
+        store: BlobStore = self.catalog.create(kind, provider_id, self.provider_config(info, extra=extra))
         return store
+
+    def provider_config(
+        self, info: ProviderInfo, key: str | None = None, *, extra: dict[str, str] | None = None
+    ) -> ProviderConfig:
+        """The config the server builds ``info`` with: ``key``, its settings from the environment, a cache folder.
+
+        ``extra`` settings fill in what the environment leaves unset.
+        """
+        settings = {**(extra or {}), **info.settings_from(self.settings.environ)}
+        return ProviderConfig(
+            key=key, settings=settings, cache_dir=self.settings.data_dir / "cache" / info.id
+        )
+
+    def server_key(self, key_name: str) -> str | None:
+        """The server's own key called ``key_name``: the environment variable a provider using it names."""
+        for info in self.catalog:
+            if info.needs_key == key_name and info.key_env_var:
+                value = self.settings.environ.get(info.key_env_var)
+                if value:
+                    return value
+        return None
 
     def close(self) -> None:
         """Release connections."""

@@ -231,7 +231,7 @@ class KeysController(Controller):
         except SecretUnreadable:
             outcome = KeyCheck(False, "The saved key could not be decrypted on this server; save it again")
         else:
-            outcome = check_key(context.catalog, data.provider, key)
+            outcome = check_key(context.catalog, data.provider, key, environ=context.settings.environ)
         tested = _now()
         with context.session() as session:
             # only if the key was not replaced meanwhile: a new key starts untested.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
 from litestar.openapi import ResponseSpec
 from litestar.params import Body
 
+from oasis_core.errors import InvalidInput
 from oasis_server.db.models import User
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=255, examples=["ada@example.com"])]
@@ -80,3 +81,29 @@ def error_responses(*codes: int) -> dict[int, ResponseSpec]:
 
 STRICT_BODY = Body(schema_extra={"additionalProperties": False})
 """Marks a JSON body whose unknown fields are refused (msgspec ``forbid_unknown_fields``) in the schema too."""
+
+
+Timestamp = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=10,
+        max_length=40,
+        description="An ISO 8601 date and time with a time zone offset (`2026-12-01T09:00:00+01:00` or `…Z`)",
+        examples=["2026-12-01T09:00:00+01:00"],
+        extra_json_schema={"format": "date-time"},
+    ),
+]
+"""A date and time in a request body: text, so a number is never taken for a time."""
+
+
+def parse_timestamp(value: str, field: str) -> datetime:
+    """``value`` as an aware UTC datetime, or :class:`InvalidInput` (no offset, or not a date and time)."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("z", "Z"))
+    except ValueError:
+        raise InvalidInput(f"{field} is not an ISO 8601 date and time", field=field) from None
+    if moment.tzinfo is None:
+        raise InvalidInput(
+            f"{field} needs a time zone offset, for example 2026-12-01T09:00:00+01:00 or …Z", field=field
+        )
+    return moment.astimezone(UTC)

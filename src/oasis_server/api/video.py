@@ -94,10 +94,24 @@ GenerateIn = QuoteIn | VisualPromptIn | VideoIn
 
 
 class ContentOut(msgspec.Struct):
-    """A written quote or visual prompt."""
+    """A written quote or visual prompt, the language model that wrote it and what that used.
+
+    ``usage`` holds the counts the provider reports (``input_tokens``,
+    ``output_tokens``, ``requests``); the offline provider reports none.
+    """
 
     content: str
     author: str | None = None
+    provider: str | None = None
+    usage: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+def _usage_of(provider: object) -> dict[str, int]:
+    """The counts a provider keeps in its optional ``usage`` attribute (whole numbers only)."""
+    usage = getattr(provider, "usage", None)
+    if not isinstance(usage, dict):
+        return {}
+    return {str(name): int(value) for name, value in usage.items() if isinstance(value, int) and value}
 
 
 class VideoAccepted(msgspec.Struct):
@@ -237,11 +251,13 @@ class VideoController(Controller):
                 )
         if isinstance(data, VisualPromptIn):
             style = get_style(data.style or DEFAULT_STYLE)  # checked before any provider is built
-            llm = choice.build(PortKind.LLM, choice.choose(requested, CHOOSABLE)[PortKind.LLM.value])
-            return Response(ContentOut(generate_visual_prompt(llm, data.content, category.id, style.id)))
-        llm = choice.build(PortKind.LLM, choice.choose(requested, CHOOSABLE)[PortKind.LLM.value])
+        llm_id = choice.choose(requested, CHOOSABLE)[PortKind.LLM.value]
+        llm = choice.build(PortKind.LLM, llm_id)
+        if isinstance(data, VisualPromptIn):
+            prompt = generate_visual_prompt(llm, data.content, category.id, style.id)
+            return Response(ContentOut(prompt, provider=llm_id, usage=_usage_of(llm)))
         quote = generate_quote(llm, category.id, avoid=recent)
-        return Response(ContentOut(quote.text, quote.author))
+        return Response(ContentOut(quote.text, quote.author, provider=llm_id, usage=_usage_of(llm)))
 
     @get(
         "/generate/{video_id:str}/status",

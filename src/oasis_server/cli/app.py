@@ -28,7 +28,13 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser with every sub-command registered."""
-    from oasis_server.cli import catalog_commands, render_command, server_commands, worker_command
+    from oasis_server.cli import (
+        catalog_commands,
+        render_command,
+        scheduler_command,
+        server_commands,
+        worker_command,
+    )
 
     parser = OneLineParser(prog="oasis", description="Oasis: write, voice and render captioned short videos.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -37,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     catalog_commands.register(commands)
     server_commands.register(commands)
     worker_command.register(commands)
+    scheduler_command.register(commands)
     return parser
 
 

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from oasis_server.db.types import JSONText, UTCDateTime, utcnow
@@ -46,6 +46,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     avatar: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    provider_defaults: Mapped[dict[str, Any] | None] = mapped_column(JSONText(), nullable=True)
+    """The user's default provider per port (``{"llm": "openai"}``), or ``None``."""
 
     tokens: Mapped[list[AuthToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -144,6 +146,12 @@ class SocialAccount(Base):
     status: Mapped[str] = mapped_column(
         _enum("active", "expired", "revoked", name="social_status"), default="active"
     )
+    session: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    """Platform session state that is not a token (instagrapi's settings), encrypted."""
+    account_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    status_message: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    """Why the account is ``expired`` or ``revoked``: what its owner should do."""
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class ScheduledPost(Base):
@@ -169,3 +177,33 @@ class ScheduledPost(Base):
     platform_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     published_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    """After a transient failure: the earliest time of the next attempt."""
+    claim: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    """The token of the claim that moved the post to ``publishing``; only its holder may finish it."""
+    automation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("automations.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class Automation(Base):
+    """Recurring content: at each cron tick, write, render and schedule a video to some platforms."""
+
+    __tablename__ = "automations"
+    __table_args__ = (Index("ix_automations_due", "enabled", "next_run_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    cron: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(50))
+    style: Mapped[str] = mapped_column(String(50))
+    platforms: Mapped[list[str]] = mapped_column(JSONText(), default=list)
+    caption: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean(), default=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

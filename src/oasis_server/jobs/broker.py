@@ -34,6 +34,9 @@ from oasis_server.settings import Settings
 
 NAMESPACE = "oasis"
 RENDER_QUEUE = "videos"
+PUBLISH_QUEUE = "posts"
+PUBLISH_TIME_LIMIT_MS = 2 * 60 * 60 * 1000
+"""An upload that runs longer than this is interrupted; the post is retried from its platform id."""
 HEARTBEAT_TIMEOUT_MS = 60_000
 MAINTENANCE_CHANCE = 10_000
 RENDER_TIME_LIMIT_MS = 30 * 60 * 1000

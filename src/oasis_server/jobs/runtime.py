@@ -15,6 +15,8 @@ import dramatiq
 
 from oasis_server.api.context import ServerContext
 from oasis_server.jobs.broker import (
+    PUBLISH_QUEUE,
+    PUBLISH_TIME_LIMIT_MS,
     RENDER_MAX_RETRIES,
     RENDER_QUEUE,
     RENDER_TIME_LIMIT_MS,
@@ -22,10 +24,13 @@ from oasis_server.jobs.broker import (
 )
 from oasis_server.jobs.render_job import LeaseKeeper, VideoRenderer
 from oasis_server.jobs.sweeper import Sweeper
+from oasis_server.publishing.publish_job import PostPublisher
+from oasis_server.publishing.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
 RENDER_ACTOR = "render_video"
+PUBLISH_ACTOR = "publish_post"
 EMBEDDED_THREADS = 2
 STOP_TIMEOUT_SECONDS = 30.0
 
@@ -51,6 +56,29 @@ def declare_render_actor(broker: dramatiq.Broker, renderer: VideoRenderer) -> dr
     )
 
 
+def declare_publish_actor(
+    broker: dramatiq.Broker, publisher: PostPublisher
+) -> dramatiq.Actor[[str, str], None]:
+    """Declare the publish actor: its message carries a post id and the claim token the scheduler took.
+
+    It is not retried by Dramatiq: the post row decides (a transient failure
+    puts the post back to ``pending`` with a backoff; a lost message is found
+    by the scheduler when its claim goes stale).
+    """
+
+    def publish_post(post_id: str, claim: str) -> None:
+        publisher.run(post_id, claim)
+
+    return dramatiq.Actor(
+        publish_post,
+        broker=broker,
+        actor_name=PUBLISH_ACTOR,
+        queue_name=PUBLISH_QUEUE,
+        priority=0,
+        options={"max_retries": 0, "time_limit": PUBLISH_TIME_LIMIT_MS},
+    )
+
+
 class JobRuntime:
     """The job machinery of one process: sends render messages and, if asked, renders them.
 
@@ -64,6 +92,7 @@ class JobRuntime:
         self.keeper = LeaseKeeper(context)
         self.renderer = VideoRenderer(context, self.keeper)
         self.actor = declare_render_actor(self.broker, self.renderer)
+        self.publish_actor = declare_publish_actor(self.broker, PostPublisher(context))
         self.consume = consume
         self.threads = max(1, threads)
         self.worker: dramatiq.Worker | None = None
@@ -72,6 +101,10 @@ class JobRuntime:
     def send(self, video_id: str) -> None:
         """Queue a render of ``video_id`` (raises if the broker cannot be reached)."""
         self.actor.send(video_id)
+
+    def send_publish(self, post_id: str, claim: str) -> None:
+        """Queue the publishing of a claimed post (raises if the broker cannot be reached)."""
+        self.publish_actor.send(post_id, claim)
 
     def start(self) -> None:
         """Start the worker threads, the lease keeper and the sweeper (when consuming)."""
@@ -97,12 +130,26 @@ class JobRuntime:
         self.broker.close()
 
 
-def attach(context: ServerContext, *, embedded_worker: bool) -> Callable[[], None]:
+def attach(
+    context: ServerContext, *, embedded_worker: bool, scheduler: bool | None = None
+) -> Callable[[], None]:
     """Connect ``context.enqueue_render`` to the broker; start an in-process worker if asked.
 
-    Returns a function that stops what was started.
+    ``scheduler`` (default: the same as ``embedded_worker``) also runs the
+    post scheduler in this process. Returns a function that stops what was
+    started.
     """
     runtime = JobRuntime(context, consume=embedded_worker)
     context.enqueue_render = runtime.send
     runtime.start()
-    return runtime.stop
+    loop: Scheduler | None = None
+    if embedded_worker if scheduler is None else scheduler:
+        loop = Scheduler(context, runtime.send_publish)
+        loop.start()
+
+    def stop() -> None:
+        if loop is not None:
+            loop.stop()
+        runtime.stop()
+
+    return stop

@@ -1,0 +1,242 @@
+"""``/api/automations``: recurring content. At each cron tick (in the automation's time zone) the
+scheduler writes a quote and a visual prompt, queues the video, and schedules a post to each
+platform for when the video is done.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, delete, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import PathParameter
+from sqlalchemy import select
+
+from oasis_core.domain.catalogue import get_category, get_style
+from oasis_core.errors import InvalidInput
+from oasis_server.api.context import ServerContext
+from oasis_server.api.deps import CurrentUser, provide_user
+from oasis_server.api.errors import not_found
+from oasis_server.api.schemas import STRICT_BODY, error_responses
+from oasis_server.db.models import Automation
+from oasis_server.db.types import utcnow
+from oasis_server.publishing.automations import check_cron, next_run, zone
+from oasis_server.publishing.platforms import publisher_infos
+
+log = logging.getLogger(__name__)
+
+SignedIn = NamedDependency[CurrentUser]
+AutomationId = Annotated[str, PathParameter(max_length=64)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Cron = Annotated[str, msgspec.Meta(min_length=9, max_length=120, examples=["0 9 * * 1-5"])]
+Zone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Paris"])]
+Short = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+Platforms = Annotated[list[Short], msgspec.Meta(max_length=10)]
+Caption = Annotated[str, msgspec.Meta(max_length=5000)]
+
+
+class AutomationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new automation."""
+
+    name: Name
+    cron: Cron
+    timezone: Zone
+    category: Short
+    style: Short
+    platforms: Platforms
+    caption: Caption | None = None
+    enabled: bool = True
+
+
+class AutomationChangeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Any fields of an automation to change."""
+
+    name: Name | None = None
+    cron: Cron | None = None
+    timezone: Zone | None = None
+    category: Short | None = None
+    style: Short | None = None
+    platforms: Platforms | None = None
+    caption: Caption | None = None
+    enabled: bool | None = None
+
+
+class AutomationOut(msgspec.Struct):
+    """An automation; ``next_run_at`` is in UTC (``null`` while disabled); ``last_error`` is the last run's failure."""
+
+    id: str
+    name: str
+    cron: str
+    timezone: str
+    category: str
+    style: str
+    platforms: list[str]
+    caption: str | None
+    enabled: bool
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: Automation) -> AutomationOut:
+        """The API's view of a row."""
+        return cls(
+            row.id,
+            row.name,
+            row.cron,
+            row.timezone,
+            row.category,
+            row.style,
+            list(row.platforms or []),
+            row.caption,
+            row.enabled,
+            row.next_run_at,
+            row.last_run_at,
+            row.last_error,
+            row.created_at,
+            row.updated_at,
+        )
+
+
+class AutomationsOut(msgspec.Struct):
+    """The user's automations."""
+
+    items: list[AutomationOut]
+
+
+def _check(context: ServerContext, row: Automation) -> None:
+    """Validate a row's fields together (400 naming the field) and set its next run."""
+    row.cron = check_cron(row.cron)
+    zone(row.timezone)
+    row.category = get_category(row.category).id
+    row.style = get_style(row.style).id
+    known = sorted(publisher_infos(context.catalog))
+    platforms = list(dict.fromkeys(p.strip().lower() for p in row.platforms))
+    for platform in platforms:
+        if platform not in known:
+            raise InvalidInput(f"Unknown platform {platform!r}", field="platforms", choices=known)
+    row.platforms = platforms
+    row.next_run_at = next_run(row.cron, row.timezone, utcnow()) if row.enabled else None
+
+
+def _owned(context: ServerContext, automation_id: str, user_id: str) -> Automation:
+    with context.sessions() as session:
+        row = session.get(Automation, automation_id)
+        if row is None or row.user_id != user_id:
+            raise not_found("No such automation")
+        session.expunge(row)
+    return row
+
+
+class AutomationController(Controller):
+    """Automations."""
+
+    path = "/api/automations"
+    tags = ["automations"]
+    dependencies = {"user": Provide(provide_user, sync_to_thread=True)}
+
+    @post(
+        "/",
+        operation_id="createAutomation",
+        status_code=201,
+        sync_to_thread=True,
+        responses=error_responses(400, 401),
+    )
+    def create(
+        self, data: Annotated[AutomationIn, STRICT_BODY], user: SignedIn, state: State
+    ) -> AutomationOut:
+        """Create an automation; a bad cron expression, zone, category, style or platform is a 400."""
+        context: ServerContext = state.ctx
+        now = utcnow()
+        row = Automation(
+            user_id=user.id,
+            name=data.name.strip(),
+            cron=data.cron,
+            timezone=data.timezone,
+            category=data.category,
+            style=data.style,
+            platforms=list(data.platforms),
+            caption=data.caption,
+            enabled=data.enabled,
+            created_at=now,
+            updated_at=now,
+        )
+        _check(context, row)
+        with context.session() as session:
+            session.add(row)
+            session.flush()
+            out = AutomationOut.of(row)
+        log.info("User %s created automation %s (%s %s)", user.id, out.id, out.cron, out.timezone)
+        return out
+
+    @get("/", operation_id="listAutomations", sync_to_thread=True, responses=error_responses(401))
+    def list_automations(self, user: SignedIn, state: State) -> AutomationsOut:
+        """The user's automations, oldest first."""
+        context: ServerContext = state.ctx
+        with context.sessions() as session:
+            rows = session.scalars(
+                select(Automation)
+                .where(Automation.user_id == user.id)
+                .order_by(Automation.created_at, Automation.id)
+            )
+            return AutomationsOut([AutomationOut.of(row) for row in rows])
+
+    @get(
+        "/{automation_id:str}",
+        operation_id="getAutomation",
+        sync_to_thread=True,
+        responses=error_responses(400, 401, 404),
+    )
+    def get_automation(self, automation_id: AutomationId, user: SignedIn, state: State) -> AutomationOut:
+        """One automation."""
+        return AutomationOut.of(_owned(state.ctx, automation_id, user.id))
+
+    @put(
+        "/{automation_id:str}",
+        operation_id="changeAutomation",
+        sync_to_thread=True,
+        responses=error_responses(400, 401, 404),
+    )
+    def change(
+        self,
+        automation_id: AutomationId,
+        data: Annotated[AutomationChangeIn, STRICT_BODY],
+        user: SignedIn,
+        state: State,
+    ) -> AutomationOut:
+        """Change any fields; the next run is computed again."""
+        context: ServerContext = state.ctx
+        row = _owned(context, automation_id, user.id)
+        for name in AutomationChangeIn.__struct_fields__:
+            value = getattr(data, name)
+            if value is not None:
+                setattr(row, name, list(value) if name == "platforms" else value)
+        _check(context, row)
+        row.updated_at = utcnow()
+        with context.session() as session:
+            merged = session.merge(row)
+            session.flush()
+            return AutomationOut.of(merged)
+
+    @delete(
+        "/{automation_id:str}",
+        operation_id="deleteAutomation",
+        status_code=204,
+        sync_to_thread=True,
+        responses=error_responses(400, 401, 404),
+    )
+    def delete_automation(self, automation_id: AutomationId, user: SignedIn, state: State) -> None:
+        """Delete the automation (videos and posts it already made stay)."""
+        context: ServerContext = state.ctx
+        row = _owned(context, automation_id, user.id)
+        with context.session() as session:
+            session.query(Automation).filter(Automation.id == row.id).delete()
+
+
+ROUTES = [AutomationController]
