@@ -75,3 +75,13 @@ def frames_rgb(path: Path, indices: set[int]) -> dict[int, np.ndarray]:
             if len(wanted) == len(indices):
                 break
     return wanted
+
+
+def yellow_centroid(frame: np.ndarray) -> tuple[float, float] | None:
+    """Where the highlighted (yellow) caption word is, as mean x and y, or ``None`` when there is none."""
+    r, g, b = (frame[..., i].astype(int) for i in range(3))
+    mask = (r > 200) & (g > 160) & (b < 130)
+    if mask.sum() < 50:
+        return None
+    ys, xs = np.nonzero(mask)
+    return float(xs.mean()), float(ys.mean())

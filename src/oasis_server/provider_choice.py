@@ -6,9 +6,10 @@ The order for each port (``llm``, ``speech``, ``visuals``):
 2. the user's saved default for that port (``PUT /api/providers/defaults``);
 3. the first installed provider (in registration order) whose key the user
    saved: a user who adds an OpenAI key gets OpenAI;
-4. the server's default: the first installed provider whose key the server
-   holds (``OPENAI_API_KEY`` …), else the first that needs no key (the
-   offline ones), as ``GET /api/providers`` marks it.
+4. the server's default: ``OASIS_DEFAULT_PROVIDERS`` if it names an installed
+   provider, else the first installed provider whose key the server holds
+   (``OPENAI_API_KEY`` …), else the first that needs no key (the offline
+   ones), as ``GET /api/providers`` marks it.
 
 Keys come from the user's saved keys (``api_keys``, encrypted) first, then the
 server's environment. A provider chosen on purpose whose key neither holds is
@@ -46,7 +47,11 @@ def user_defaults(session: Session, user_id: str) -> Mapping[str, str]:
 
 
 def server_default_id(context: ServerContext, kind: PortKind) -> str:
-    """The server's default for ``kind``: the first provider whose key the server holds, else the catalog's."""
+    """The server's default for ``kind``: ``OASIS_DEFAULT_PROVIDERS``, else the first provider whose key
+    the server holds, else the catalog's (the first that needs no key)."""
+    configured = context.settings.default_providers.get(kind.value)
+    if configured and configured in context.catalog.ids(kind):
+        return configured
     for info in context.catalog.providers(kind):
         if info.needs_key and context.server_key(info.needs_key):
             return info.id

@@ -94,6 +94,19 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _port_choices(text: str) -> dict[str, str]:
+    choices: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        port, _, provider = item.partition("=")
+        if port.strip() not in {"llm", "speech", "visuals"} or not provider.strip():
+            raise ConfigurationError(
+                f"OASIS_DEFAULT_PROVIDERS: {item!r} is not port=provider with a port of llm, speech or visuals "
+                "(for example llm=openai,visuals=procedural)"
+            )
+        choices[port.strip()] = provider.strip()
+    return choices
+
+
 @frozen
 class Settings:
     """Everything the server, workers and commands read from the environment."""
@@ -121,6 +134,10 @@ class Settings:
     post_max_attempts: int = 5
     scheduler_interval: float = 1.0
     public_url: str | None = None
+    default_providers: Mapping[str, str] = field(factory=dict)
+    """``OASIS_DEFAULT_PROVIDERS`` (``llm=openai,visuals=procedural``): the server's default per port."""
+    post_backoff_seconds: float = 30.0
+    """The first wait before a post that failed transiently is tried again (doubling, at most an hour)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -201,4 +218,6 @@ class Settings:
             post_max_attempts=_whole(env, "OASIS_POST_MAX_ATTEMPTS", 5, low=1),
             scheduler_interval=_seconds(env, "OASIS_SCHEDULER_INTERVAL", 1.0),
             public_url=(env.get("OASIS_PUBLIC_URL") or "").rstrip("/") or None,
+            default_providers=_port_choices(env.get("OASIS_DEFAULT_PROVIDERS", "")),
+            post_backoff_seconds=_seconds(env, "OASIS_POST_BACKOFF_SECONDS", 30.0),
         )

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from tests.media_checks import frames_rgb, probe, top_level_boxes
+from tests.media_checks import frames_rgb, probe, top_level_boxes, yellow_centroid
 
-from oasis_core import ASPECTS, Aspect, Composition, ProviderConfig, Scene, Visuals
+from oasis_core import ASPECTS, Aspect, Composition, ProviderConfig, Scene, Speech, Visuals
 from oasis_core.services.captions import caption_geometry, plan_captions
 from oasis_core.testing import CompositorContract, FakeSpeechEngine
 from oasis_core.testing.contracts.compositor import make_composition
@@ -52,15 +52,6 @@ def dark_visuals(tmp_path: Path, aspect: Aspect, duration: float) -> Visuals:
     path = tmp_path / "dark.png"
     Image.fromarray(np.dstack([gray, gray, gray + 10])).save(path)
     return Visuals((Scene(path, 0.0, duration),), "minimal")
-
-
-def yellow_centroid(frame: np.ndarray) -> tuple[float, float] | None:
-    r, g, b = (frame[..., i].astype(int) for i in range(3))
-    mask = (r > 200) & (g > 160) & (b < 130)
-    if mask.sum() < 50:
-        return None
-    ys, xs = np.nonzero(mask)
-    return float(xs.mean()), float(ys.mean())
 
 
 def bright_pixels(frame: np.ndarray) -> int:
@@ -138,6 +129,31 @@ def test_music_is_mixed_in_stereo_under_the_voice(tmp_path: Path) -> None:
     info = probe(video.path)
     assert info.audio_seconds == pytest.approx(composition.duration, abs=0.05)
     assert info.audio_rms > 0.02
+
+
+def test_an_mp3_voice_is_the_soundtrack(tmp_path: Path) -> None:
+    """Cloud speech arrives as MP3, whose container counts time in its own units, not in samples."""
+    from tests.fakes.elevenlabs_api import encode_mp3
+
+    composition = make_composition(tmp_path, ASPECTS[0], "A voice that came over the wire as an MP3.")
+    voice = tmp_path / "voice.mp3"
+    voice.write_bytes(encode_mp3(composition.speech.duration))
+    speech = Speech(voice, composition.speech.duration, composition.speech.words)
+    video = PyAVCompositor(ProviderConfig()).compose(
+        Composition(
+            speech=speech,
+            visuals=composition.visuals,
+            captions=composition.captions,
+            aspect=composition.aspect,
+            duration=composition.duration,
+            output_path=tmp_path / "mp3.mp4",
+            thumbnail_path=tmp_path / "mp3.jpg",
+        )
+    )
+    info = probe(video.path)
+    assert info.audio_codec == "aac"
+    assert info.audio_seconds == pytest.approx(composition.duration, abs=0.05)
+    assert info.audio_rms > 0.05  # the tone, not silence
 
 
 def test_the_picture_moves(tmp_path: Path) -> None:

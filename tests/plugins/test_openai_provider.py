@@ -336,6 +336,7 @@ def test_every_category_and_style_has_its_own_brief() -> None:
         ('{"text": "Be here now.", "author": null}', "Be here now.", None),
         ('{"quote": "Be here now.", "author": "Unknown"}', "Be here now.", None),
         ('Sure! {"text": "Act.", "author": "Seneca"} Hope it helps.', "Act.", "Seneca"),
+        ('{"line": "Act now.", "author": "Seneca"}', "Act now.", "Seneca"),
         ('**Quote:** "Stay hungry, stay foolish." — Steve Jobs', "Stay hungry, stay foolish.", "Steve Jobs"),
         ('"The obstacle is the way."\n- Marcus Aurelius', "The obstacle is the way.", "Marcus Aurelius"),
         (
@@ -424,7 +425,7 @@ _OUTER = [
 """What wraps the whole answer, once: a code fence or a preamble line."""
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(clean=clean_texts(), data=st.data())
 def test_cleaning_removes_whatever_wraps_a_clean_text(clean: str, data: st.DataObject) -> None:
     spacing = data.draw(st.sampled_from([" ", "  ", "\n", " \n", "\t"]))
@@ -532,7 +533,11 @@ def test_each_model_gets_its_size_and_format(
 
 def test_the_quality_setting_is_sent(fake: FakeOpenAI, tmp_path: Path) -> None:
     visual_source(fake, image_quality="low").create(PROMPT, STYLES[0], SQUARE, 5.0, tmp_path)
-    assert fake.image_requests()[0].json()["quality"] == "low"
+    visual_source(fake).create(PROMPT, STYLES[0], SQUARE, 5.0, tmp_path)
+    visual_source(fake, image_model="dall-e-3").create(PROMPT, STYLES[0], SQUARE, 5.0, tmp_path)
+    low, default, dall_e = (request.json() for request in fake.image_requests())
+    assert (low["quality"], default["quality"]) == ("low", "medium")
+    assert "quality" not in dall_e
 
 
 def test_one_image_per_scene_each_with_its_words(fake: FakeOpenAI, tmp_path: Path) -> None:
@@ -624,6 +629,17 @@ def test_unusable_image_answers_are_provider_errors(fake: FakeOpenAI, tmp_path: 
         visual_source(fake, cache_dir=tmp_path / "cache").create(PROMPT, STYLES[0], SQUARE, 5.0, tmp_path)
     assert not isinstance(info.value, RetryableProviderError)
     assert not list((tmp_path / "cache").rglob("*.img"))
+
+
+def test_images_have_their_own_timeout(fake: FakeOpenAI, tmp_path: Path) -> None:
+    fake.fail_next(Reply(200, {}, delay=1.0))
+    source = visual_source(fake, timeout="0.05", image_timeout="0.2")
+    started = time.monotonic()
+    with pytest.raises(RetryableProviderError, match="in time"):
+        source.create(PROMPT, STYLES[0], SQUARE, 5.0, tmp_path)
+    assert 0.15 < time.monotonic() - started < 0.9
+    with pytest.raises(InvalidInput):
+        visual_source(fake, image_timeout="0")
 
 
 def test_a_bad_duration_is_invalid_input(fake: FakeOpenAI, tmp_path: Path) -> None:

@@ -467,3 +467,23 @@ def test_the_schema_describes_the_video_routes(client: TestClient[Any]) -> None:
     assert paths["/api/video/generate/{video_id}/status"]["get"]["operationId"] == "video_status"
     media = paths["/api/media/{video_id}/{name}"]["get"]
     assert media["security"] == [{}]  # no token: the signature is the credential
+
+
+def test_the_server_admin_picks_the_servers_defaults(
+    api_env: dict[str, str], request: pytest.FixtureRequest
+) -> None:
+    api_env["OPENAI_API_KEY"] = "sk-server"
+    api_env["OASIS_DEFAULT_PROVIDERS"] = "llm=fake-llm"
+    client: TestClient[Any] = request.getfixturevalue("client")
+    token, _ = register(client, "ada@example.com")
+    assert generate(client, token, type="quote", category="hope").json()["provider"] == "fake-llm"
+
+
+@pytest.mark.parametrize("value", ["llm", "music=x", "llm=", "llm=a,,speech"])
+def test_a_malformed_default_providers_setting_stops_start_up(tmp_path: Any, value: str) -> None:
+    from oasis_server.settings import ConfigurationError, Settings
+
+    with pytest.raises(ConfigurationError, match="OASIS_DEFAULT_PROVIDERS"):
+        Settings.from_env(
+            {"OASIS_DATA_DIR": str(tmp_path), "OASIS_DEFAULT_PROVIDERS": value}, dotenv=tmp_path / "none"
+        )

@@ -5,7 +5,7 @@ Settings (strings, all optional):
 ``base_url``
     Where the OpenAI-compatible API lives (default :data:`DEFAULT_BASE_URL`);
     point it at Ollama, vLLM, LM Studio or a llama.cpp server to use a local model.
-``timeout``
+``timeout`` (``image_timeout`` for images)
     Seconds one HTTP request may take (each provider has its own default).
 ``max_retries``
     How many times the SDK retries a rate limit, timeout, connection failure
@@ -90,15 +90,19 @@ def int_setting(config: ProviderConfig, name: str, default: int, *, minimum: int
     return value
 
 
-def build_client(config: ProviderConfig, *, default_timeout: float) -> openai.OpenAI:
+def build_client(
+    config: ProviderConfig, *, default_timeout: float, timeout_setting: str = "timeout"
+) -> openai.OpenAI:
     """An SDK client for ``config``: its key, base URL, timeout, retries, organisation and project.
 
+    The timeout is read from the setting ``timeout_setting`` (the visual source uses
+    ``image_timeout``, since both providers share the settings of the id ``openai``).
     Raise :class:`NeedsCredentials` without a key and :class:`InvalidInput` for a
-    malformed ``timeout`` or ``max_retries`` setting.
+    malformed timeout or ``max_retries`` setting.
     """
     if not config.key:
         raise NeedsCredentials(_NO_KEY, provider=PROVIDER_ID)
-    timeout = number_setting(config, "timeout", default_timeout, minimum=0.001)
+    timeout = number_setting(config, timeout_setting, default_timeout, minimum=0.001)
     max_retries = int_setting(config, "max_retries", DEFAULT_MAX_RETRIES)
     organization = config.setting("organization")
     project = config.setting("project")

@@ -6,7 +6,7 @@ import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from oasis_core.domain.catalogue import Category, Style
 from oasis_core.domain.media import MAX_TEXT_LENGTH, Quote
@@ -207,6 +207,9 @@ def parse_quote(raw: str) -> Quote:
             if isinstance(found.get(name), str):
                 text = found[name]
                 break
+        else:  # another name: the first text that is not the author
+            others = [v for k, v in found.items() if isinstance(v, str) and k not in ("author", "by")]
+            text = others[0] if others else None
         author = _author(found.get("author") or found.get("by"))
     if text is None:
         text = raw
@@ -282,7 +285,7 @@ class OpenAILanguageModel:
             finally:
                 with self._lock:
                     self.usage["requests"] += 1
-            if isinstance(response, str):
+            if isinstance(cast(object, response), str):  # a non-JSON answer, despite the types
                 raise ProviderError(
                     f"The OpenAI API answered with something other than JSON while {action}",
                     provider=PROVIDER_ID,
@@ -335,7 +338,7 @@ class OpenAILanguageModel:
         try:
             with openai_errors(key=config.key, action="checking the key"):
                 page = client.models.list()
-                if isinstance(page, str):
+                if isinstance(cast(object, page), str):
                     raise ProviderError(
                         "The OpenAI API answered with something other than JSON while checking the key",
                         provider=PROVIDER_ID,

@@ -34,8 +34,12 @@ from oasis_plugins.openai.prompts import scene_image_prompt
 DEFAULT_IMAGE_MODEL = "gpt-image-1"
 """The image model used when the ``image_model`` setting is not given."""
 
+DEFAULT_GPT_IMAGE_QUALITY = "medium"
+"""The ``quality`` asked of GPT Image models when ``image_quality`` is not given (their own default,
+``auto``, often picks ``high``, which costs about four times as much)."""
+
 DEFAULT_TIMEOUT = 120.0
-"""Seconds one image request may take when the ``timeout`` setting is not given."""
+"""Seconds one image request may take when the ``image_timeout`` setting is not given."""
 
 MAX_IMAGES = 6
 """The most images one video gets when the ``max_images`` setting is not given."""
@@ -170,9 +174,9 @@ class OpenAIVisualSource:
     """Generates one picture per scene with OpenAI's image API (``gpt-image-1`` or ``dall-e-3``).
 
     Settings: ``image_model`` (default :data:`DEFAULT_IMAGE_MODEL`), ``image_quality``
-    (sent as ``quality`` when given), ``image_size`` (overrides the size chosen from
+    (sent as ``quality``; ``medium`` for GPT Image models unless given), ``image_size`` (overrides the size chosen from
     the aspect), ``max_images`` (default 6), ``concurrency`` (default 3),
-    ``base_url``, ``timeout`` (seconds, default 120), ``max_retries`` (default 3),
+    ``base_url``, ``image_timeout`` (seconds, default 120), ``max_retries`` (default 3),
     ``organization`` and ``project``. Images are cached in ``cache_dir`` by model,
     size and prompt, so rendering the same video again makes no request.
     """
@@ -186,17 +190,19 @@ class OpenAIVisualSource:
         "image_model": "OASIS_OPENAI_IMAGE_MODEL",
         "image_quality": "OASIS_OPENAI_IMAGE_QUALITY",
         "max_images": "OASIS_OPENAI_MAX_IMAGES",
-        "timeout": "OASIS_OPENAI_IMAGE_TIMEOUT",
+        "image_timeout": "OASIS_OPENAI_IMAGE_TIMEOUT",
     }
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
         self.model = config.setting("image_model", DEFAULT_IMAGE_MODEL) or DEFAULT_IMAGE_MODEL
-        self.quality = config.setting("image_quality")
+        self.quality = config.setting(
+            "image_quality", DEFAULT_GPT_IMAGE_QUALITY if is_gpt_image(self.model) else None
+        )
         self.size = config.setting("image_size")
         self.max_images = int_setting(config, "max_images", MAX_IMAGES, minimum=1)
         self.concurrency = int_setting(config, "concurrency", DEFAULT_CONCURRENCY, minimum=1)
-        self._client = build_client(config, default_timeout=DEFAULT_TIMEOUT)
+        self._client = build_client(config, default_timeout=DEFAULT_TIMEOUT, timeout_setting="image_timeout")
         self._lock = threading.Lock()
 
     # -- one image -----------------------------------------------------------------------------------

@@ -17,9 +17,20 @@ MUSIC_VOLUME = 0.35
 
 
 def _decoded(path: Path) -> Iterator[AudioFrame]:
+    """The file's audio frames, stamped in samples (time base 1/rate) from zero.
+
+    Containers count time in their own units (MP3 in 1/14,112,000 s); the
+    filter graph's sources are set up in samples, so every frame is stamped
+    again here, whatever the container.
+    """
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
-        yield from container.decode(stream)
+        produced = 0
+        for frame in container.decode(stream):
+            frame.pts = produced
+            frame.time_base = Fraction(1, frame.sample_rate)
+            produced += frame.samples
+            yield frame
 
 
 def _music_frames(path: Path, seconds: float) -> Iterator[AudioFrame]:
@@ -28,8 +39,7 @@ def _music_frames(path: Path, seconds: float) -> Iterator[AudioFrame]:
     while True:
         started = produced
         for frame in _decoded(path):
-            frame.pts = produced
-            frame.time_base = Fraction(1, frame.sample_rate)
+            frame.pts += produced - started
             produced += frame.samples
             yield frame
             if produced / frame.sample_rate >= seconds:

@@ -98,10 +98,14 @@ class PyAVCompositor:
             audio.layout = "stereo" if composition.music_path else "mono"
             audio.bit_rate = 128_000 if composition.music_path else 96_000
 
+            samples = 0
             for frame in mixed_audio(
                 composition.speech.audio_path, composition.duration, composition.music_path
             ):
+                samples += frame.samples
                 container.mux(audio.encode(frame))
+            if samples == 0:  # never hand out a silent video as if it were complete
+                raise ProviderError(f"The voice file {composition.speech.audio_path.name!r} gave no audio")
             container.mux(audio.encode(None))
 
             written = 0

@@ -15,7 +15,7 @@ import msgspec
 from litestar import Controller, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,7 @@ from oasis_server.accounts import (
     revoke_all,
 )
 from oasis_server.api.context import ServerContext
-from oasis_server.api.deps import CurrentUser, provide_admin, provide_user
+from oasis_server.api.deps import SignedIn, provide_admin, provide_user
 from oasis_server.api.errors import ApiError, not_found
 from oasis_server.api.schemas import (
     STRICT_BODY,
@@ -158,10 +158,10 @@ class AdminUsersController(Controller):
     @get("/", operation_id="adminListUsers", sync_to_thread=True, responses=error_responses(400, 401, 403))
     def list_users(
         self,
-        admin: CurrentUser,
+        admin: SignedIn,
         state: State,
-        role: Role | None = None,
-        status: Status | None = None,
+        role: FromQuery[Role | None] = None,
+        status: FromQuery[Status | None] = None,
         q: Annotated[
             str | None, Parameter(max_length=255, description="Part of the name or email, any case")
         ] = None,
@@ -202,9 +202,7 @@ class AdminUsersController(Controller):
         sync_to_thread=True,
         responses=error_responses(400, 401, 403, 409),
     )
-    def add_user(
-        self, data: Annotated[CreateUserIn, STRICT_BODY], admin: CurrentUser, state: State
-    ) -> UserOut:
+    def add_user(self, data: Annotated[CreateUserIn, STRICT_BODY], admin: SignedIn, state: State) -> UserOut:
         """Create an account with a role and status of the admin's choosing."""
         context: ServerContext = state.ctx
         try:
@@ -231,7 +229,11 @@ class AdminUsersController(Controller):
         responses=error_responses(400, 401, 403, 404, 409),
     )
     def update_user(
-        self, user_id: str, data: Annotated[UpdateUserIn, STRICT_BODY], admin: CurrentUser, state: State
+        self,
+        user_id: FromPath[str],
+        data: Annotated[UpdateUserIn, STRICT_BODY],
+        admin: SignedIn,
+        state: State,
     ) -> UserOut:
         """Change any of name, email, password, role, status and avatar.
 
@@ -261,7 +263,7 @@ class AdminUsersController(Controller):
         sync_to_thread=True,
         responses=error_responses(401, 403, 404, 409),
     )
-    def delete_user(self, user_id: str, admin: CurrentUser, state: State) -> None:
+    def delete_user(self, user_id: FromPath[str], admin: SignedIn, state: State) -> None:
         """Delete an account with its sessions, keys, videos, connections and posts, and its video files."""
         context: ServerContext = state.ctx
         try:

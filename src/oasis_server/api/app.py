@@ -17,6 +17,7 @@ from oasis_server.api import (
     auth,
     automations,
     catalog_routes,
+    dashboard,
     health,
     keys,
     media,
@@ -31,7 +32,19 @@ from oasis_server.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
-ROUTE_MODULES = (health, auth, keys, video, catalog_routes, social, schedule, automations, admin, media)
+ROUTE_MODULES = (
+    health,
+    auth,
+    keys,
+    video,
+    catalog_routes,
+    social,
+    schedule,
+    automations,
+    admin,
+    media,
+    dashboard,
+)
 
 
 def openapi_config() -> OpenAPIConfig:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from oasis_core.errors import InvalidInput
 from oasis_server.accounts import AccountError, create_user, normalise_email, revoke_token, start_session
 from oasis_server.api.context import ServerContext
-from oasis_server.api.deps import CurrentUser, provide_user
+from oasis_server.api.deps import SignedIn, provide_user
 from oasis_server.api.errors import ApiError
 from oasis_server.api.schemas import STRICT_BODY, Email, Name, Password, UserOut, error_responses
 from oasis_server.db.models import User
@@ -138,7 +138,7 @@ class AuthController(Controller):
         dependencies={"user": Provide(provide_user, sync_to_thread=True)},
         responses=error_responses(401),
     )
-    def verify(self, user: CurrentUser, state: State) -> VerifyOut:
+    def verify(self, user: SignedIn, state: State) -> VerifyOut:
         """The signed-in user."""
         context: ServerContext = state.ctx
         with context.sessions() as session:
@@ -155,7 +155,7 @@ class AuthController(Controller):
         dependencies={"user": Provide(provide_user, sync_to_thread=True)},
         responses=error_responses(401),
     )
-    def logout(self, user: CurrentUser, state: State) -> None:
+    def logout(self, user: SignedIn, state: State) -> None:
         """End this session: the token stops working at once."""
         context: ServerContext = state.ctx
         with context.session() as session:

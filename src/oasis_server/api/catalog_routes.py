@@ -19,7 +19,7 @@ from oasis_core.domain.catalogue import CATEGORIES, STYLES
 from oasis_core.domain.media import ASPECTS
 from oasis_core.errors import UnknownProvider
 from oasis_server.api.context import ServerContext
-from oasis_server.api.deps import CurrentUser, provide_user
+from oasis_server.api.deps import SignedIn, provide_user
 from oasis_server.api.schemas import STRICT_BODY, error_responses
 from oasis_server.db.models import User
 from oasis_server.key_testing import CallTimedOut, run_with_timeout
@@ -254,7 +254,7 @@ class CatalogController(Controller):
     dependencies = {"user": Provide(provide_user, sync_to_thread=True)}
 
     @get("/providers", operation_id="listProviders", sync_to_thread=True, responses=error_responses(401))
-    def list_providers(self, user: CurrentUser, state: State) -> ProvidersOut:
+    def list_providers(self, user: SignedIn, state: State) -> ProvidersOut:
         """Providers per port, categories, styles, voices per speech provider and aspects.
 
         ``default`` marks what a request of this user that names no provider
@@ -279,7 +279,7 @@ class CatalogController(Controller):
         sync_to_thread=True,
         responses=error_responses(401),
     )
-    def get_defaults(self, user: CurrentUser, state: State) -> DefaultsOut:
+    def get_defaults(self, user: SignedIn, state: State) -> DefaultsOut:
         """The user's saved default providers, and the providers a request naming none uses now."""
         return _defaults_out(state.ctx, user.id)
 
@@ -290,7 +290,7 @@ class CatalogController(Controller):
         responses=error_responses(400, 401),
     )
     def save_defaults(
-        self, data: Annotated[DefaultsIn, STRICT_BODY], user: CurrentUser, state: State
+        self, data: Annotated[DefaultsIn, STRICT_BODY], user: SignedIn, state: State
     ) -> DefaultsOut:
         """Save the user's default provider per port (``null`` clears one).
 
@@ -310,7 +310,7 @@ class CatalogController(Controller):
         return _defaults_out(context, user.id)
 
     @get("/plugins", operation_id="listPlugins", sync_to_thread=True, responses=error_responses(401))
-    def list_plugins(self, user: CurrentUser, state: State) -> PluginsOut:
+    def list_plugins(self, user: SignedIn, state: State) -> PluginsOut:
         """Installed plugins with name, version and the providers each registers."""
         context: ServerContext = state.ctx
         return plugin_listing(context.catalog)

@@ -8,6 +8,7 @@ from typing import Any
 from attrs import frozen
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy import select
 
 from oasis_server.api.context import ServerContext
@@ -41,6 +42,10 @@ def _unauthorized(message: str = "Authentication required") -> ApiError:
     return ApiError(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
+SignedIn = NamedDependency[CurrentUser]
+"""A handler parameter that receives the signed-in user (named ``user``, or ``admin`` for admins)."""
+
+
 def provide_user(request: Request[Any, Any, Any], state: State) -> CurrentUser:
     """The signed-in user, or 401: the token must verify, be recorded, unrevoked, and its user active."""
     header = request.headers.get("authorization", "")
@@ -69,7 +74,7 @@ def provide_user(request: Request[Any, Any, Any], state: State) -> CurrentUser:
     return CurrentUser(row.id, row.role, claims.jti)
 
 
-def provide_admin(user: CurrentUser) -> CurrentUser:
+def provide_admin(user: SignedIn) -> CurrentUser:
     """The signed-in user if an admin, else 403."""
     if not user.is_admin:
         raise ApiError(403, "Only admins may do this")

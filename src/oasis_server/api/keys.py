@@ -10,6 +10,7 @@ import msgspec
 from litestar import Controller, delete, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.params import FromPath
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from oasis_core.domain.keys import KeyStatus, key_hint
 from oasis_core.errors import InvalidInput
 from oasis_server.api.context import ServerContext
-from oasis_server.api.deps import CurrentUser, provide_user
+from oasis_server.api.deps import SignedIn, provide_user
 from oasis_server.api.errors import not_found
 from oasis_server.api.schemas import STRICT_BODY, error_responses
 from oasis_server.db.models import ApiKey
@@ -184,7 +185,7 @@ class KeysController(Controller):
     dependencies = {"user": Provide(provide_user, sync_to_thread=True)}
 
     @get("/", operation_id="listKeys", sync_to_thread=True, responses=error_responses(401))
-    def list_keys(self, user: CurrentUser, state: State) -> KeysOut:
+    def list_keys(self, user: SignedIn, state: State) -> KeysOut:
         """The signed-in user's saved keys (hints only)."""
         context: ServerContext = state.ctx
         with context.sessions() as session:
@@ -197,7 +198,7 @@ class KeysController(Controller):
         sync_to_thread=True,
         responses=error_responses(400, 401),
     )
-    def save_keys(self, data: Annotated[SaveKeysIn, STRICT_BODY], user: CurrentUser, state: State) -> KeysOut:
+    def save_keys(self, data: Annotated[SaveKeysIn, STRICT_BODY], user: SignedIn, state: State) -> KeysOut:
         """Save one key or several; a saved key replaces the old one and is untested again."""
         context: ServerContext = state.ctx
         keys = requested_keys(data, key_names(context.catalog))
@@ -215,9 +216,7 @@ class KeysController(Controller):
         sync_to_thread=True,
         responses=error_responses(400, 401, 404),
     )
-    def test_key(
-        self, data: Annotated[KeyTestIn, STRICT_BODY], user: CurrentUser, state: State
-    ) -> KeyTestOut:
+    def test_key(self, data: Annotated[KeyTestIn, STRICT_BODY], user: SignedIn, state: State) -> KeyTestOut:
         """Check a saved key with its provider, for real, and record the outcome."""
         context: ServerContext = state.ctx
         with context.sessions() as session:
@@ -255,7 +254,7 @@ class KeysController(Controller):
         sync_to_thread=True,
         responses=error_responses(401, 404),
     )
-    def delete_key(self, provider: str, user: CurrentUser, state: State) -> None:
+    def delete_key(self, provider: FromPath[str], user: SignedIn, state: State) -> None:
         """Forget a saved key."""
         context: ServerContext = state.ctx
         with context.session() as session:

@@ -13,16 +13,16 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from sqlalchemy import func, select, update
 
 from oasis_core.catalog import PortKind
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.services.content import generate_quote, generate_visual_prompt
 from oasis_server.api.context import ServerContext
-from oasis_server.api.deps import CurrentUser, provide_user
+from oasis_server.api.deps import CurrentUser, SignedIn, provide_user
 from oasis_server.api.errors import not_found
 from oasis_server.api.media import MediaLinks
 from oasis_server.api.schemas import error_responses
@@ -45,7 +45,6 @@ AspectId = Annotated[str, msgspec.Meta(min_length=1, max_length=10, examples=["9
 ProviderId = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 VideoStatus = Literal["processing", "completed", "failed"]
 VideoId = Annotated[str, PathParameter(max_length=64)]
-SignedIn = NamedDependency[CurrentUser]
 
 
 class ProvidersIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -218,7 +217,7 @@ class VideoController(Controller):
             **error_responses(400, 401, 503),
         },
     )
-    def generate(self, data: GenerateIn, user: SignedIn, state: State) -> Response[ContentOut]:
+    def generate(self, data: JSONBody[GenerateIn], user: SignedIn, state: State) -> Response[ContentOut]:
         """``type`` picks the work: ``quote`` and ``visual_prompt`` answer 200, ``video`` 202 with its id."""
         context: ServerContext = state.ctx
         requested = data.providers.chosen() if data.providers else {}

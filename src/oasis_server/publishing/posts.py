@@ -2,6 +2,9 @@
 workers can run without ever publishing a post twice.
 
 * :func:`claim`: ``pending`` → ``publishing`` with a fresh claim token, only if still pending and due.
+* :func:`start`: the worker that got the claim's message begins an attempt (counted in ``attempts``).
+  A claim whose message waits in the queue counts no attempt, so a backlog longer than the lease
+  only sends the post again; it never fails it.
 * :func:`renew`: the claim holder says it is alive (``claimed_at`` = now).
 * :func:`record_platform_id`: the platform's upload/publish id, written the moment it is known.
 * :func:`finish`, :func:`retry_later`, :func:`fail`: only the claim holder may end its claim.
@@ -63,17 +66,14 @@ def fail_posts_of_failed_videos(session: Session, now: datetime) -> int:
 
 
 def claim(session: Session, post_id: str, token: str, now: datetime) -> bool:
-    """Take the post for publishing; ``False`` if another claimed it first or it is no longer due."""
+    """Take the post for publishing; ``False`` if another claimed it first or it is no longer due.
+
+    The attempt is counted by :func:`start`, when a worker begins it, not here.
+    """
     result = session.execute(
         update(ScheduledPost)
         .where(ScheduledPost.id == post_id, due_condition(now))
-        .values(
-            status="publishing",
-            claim=token,
-            claimed_at=now,
-            attempts=ScheduledPost.attempts + 1,
-            updated_at=now,
-        )
+        .values(status="publishing", claim=token, claimed_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
@@ -93,6 +93,11 @@ def _move(session: Session, post_id: str, token: str, **values: object) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def start(session: Session, post_id: str, token: str, now: datetime) -> bool:
+    """Begin an attempt under the claim (count it, renew the lease); ``False`` if the claim is not held."""
+    return _move(session, post_id, token, attempts=ScheduledPost.attempts + 1, claimed_at=now)
 
 
 def renew(session: Session, post_id: str, token: str, now: datetime) -> bool:
@@ -141,14 +146,21 @@ def fail(session: Session, post_id: str, token: str, now: datetime, message: str
     return _move(session, post_id, token, status="failed", claim=None, error=short(message), updated_at=now)
 
 
-def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
-    """The wait before attempt ``attempts + 1``: 30 s doubling, at most an hour, at least what the platform asked."""
-    wait = min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1))
+def backoff_seconds(
+    attempts: int, retry_after: float | None = None, base: float = BASE_BACKOFF_SECONDS
+) -> float:
+    """The wait before attempt ``attempts + 1``: ``base`` (``OASIS_POST_BACKOFF_SECONDS``, 30 s) doubling,
+    at most an hour, at least what the platform asked."""
+    wait = min(MAX_BACKOFF_SECONDS, base * 2 ** min(max(0, attempts - 1), 32))
     return max(wait, min(retry_after or 0.0, 24 * 3600.0))
 
 
 def recover_stale(session: Session, now: datetime, lease_seconds: int, max_attempts: int) -> dict[str, int]:
-    """Claims silent for longer than the lease: retry them (platform id kept) or fail them at the cap."""
+    """Claims silent for longer than the lease: retry them (platform id kept) or fail them at the cap.
+
+    A claim whose message was never started (it waited in the queue, or was lost) counted no
+    attempt, so it always goes back to ``pending`` to be sent again.
+    """
     stale = and_(
         ScheduledPost.status == "publishing",
         or_(
@@ -170,7 +182,7 @@ def recover_stale(session: Session, now: datetime, lease_seconds: int, max_attem
     retried = session.execute(
         update(ScheduledPost)
         .where(stale)
-        .values(status="pending", claim=None, not_before=now, updated_at=now)
+        .values(status="pending", claim=None, not_before=now, updated_at=now, platform_id=None)
         .execution_options(synchronize_session=False)
     )
     return {
@@ -180,13 +192,5 @@ def recover_stale(session: Session, now: datetime, lease_seconds: int, max_attem
 
 
 def release(session: Session, post_id: str, token: str, now: datetime) -> bool:
-    """Hand back a claim that was never worked on (its message could not be sent), refunding the attempt."""
-    return _move(
-        session,
-        post_id,
-        token,
-        status="pending",
-        claim=None,
-        attempts=ScheduledPost.attempts - 1,
-        updated_at=now,
-    )
+    """Hand back a claim that was never worked on (its message could not be sent)."""
+    return _move(session, post_id, token, status="pending", claim=None, updated_at=now)

@@ -83,10 +83,13 @@ class PostPublisher:
     def run(self, post_id: str, token: str) -> str:
         """Publish ``post_id`` under claim ``token``; returns the post's status afterwards (or ``"skipped"``)."""
         context = self.context
+        with context.session() as session:
+            if not posts.start(session, post_id, token, utcnow()):
+                return "skipped"  # a stale or repeated message: someone else owns this post now
         with context.sessions() as session:
             post = session.get(ScheduledPost, post_id)
             if post is None or post.status != "publishing" or post.claim != token:
-                return "skipped"  # a stale or repeated message: someone else owns this post now
+                return "skipped"  # recovered by a scheduler in between
             video = session.get(Video, post.video_id) if post.video_id else None
             row = session.scalar(
                 select(AccountRow).where(
@@ -189,7 +192,7 @@ class PostPublisher:
     def _retry(self, post: ScheduledPost, token: str, message: str, retry_after: float | None) -> str:
         if post.attempts >= self.context.settings.post_max_attempts:
             return self._fail(post, token, f"{message} (gave up after {post.attempts} attempts)")
-        wait = posts.backoff_seconds(post.attempts, retry_after)
+        wait = posts.backoff_seconds(post.attempts, retry_after, self.context.settings.post_backoff_seconds)
         with self.context.session() as session:
             posts.retry_later(session, post.id, token, utcnow(), wait, message)
         log.info("Post %s will be retried in %.0f s: %s", post.id, wait, short(message))

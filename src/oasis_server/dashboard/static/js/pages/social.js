@@ -1,0 +1,157 @@
+// Connections: link YouTube, TikTok and Instagram accounts (OAuth, sign-in, or a pasted token).
+
+import { api, providers as loadProviders } from "../api.js";
+import {
+  actionButton,
+  badge,
+  confirmButton,
+  field,
+  formatWhen,
+  h,
+  localToISO,
+  messageArea,
+  onSubmit,
+  pageHeading,
+} from "../dom.js";
+
+/**
+ * Platforms that connect by signing in with a username and password (instagrapi) instead of OAuth.
+ * GET /api/providers does not say how each publisher connects, so the dashboard knows it here.
+ */
+const SIGN_IN_PLATFORMS = new Set(["instagram"]);
+
+/** The OAuth callback's news (`/?platform=…&status=…&message=…#/social`), read once and removed from the address. */
+function callbackNews() {
+  const query = new URLSearchParams(window.location.search);
+  const platform = query.get("platform");
+  const status = query.get("status");
+  if (!platform || !status) return null;
+  const news = { platform, status, message: query.get("message") };
+  window.history.replaceState(null, "", `${window.location.pathname}${window.location.hash}`);
+  return news;
+}
+
+function signInForm(platform, onConnected) {
+  const area = messageArea();
+  const form = h(
+    "form",
+    { class: "signin-form", "aria-label": `Sign in to ${platform.name}` },
+    field("Username", h("input", { name: "username", type: "text", autocomplete: "off", spellcheck: "false" })),
+    field("Password", h("input", { name: "password", type: "password", autocomplete: "off" }), {
+      hint: "Used once to sign in; Oasis keeps the session, never the password.",
+    }),
+    field("Verification code (if asked)", h("input", { name: "verification_code", type: "text", inputmode: "numeric", autocomplete: "one-time-code" }), {
+      hint: "The code from your authenticator app or text message, when two-factor sign-in is on.",
+    }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", text: `Sign in to ${platform.name}` })),
+    area,
+  );
+  onSubmit(form, area, async (data) => {
+    // empty fields are left out, so the server says which one is missing
+    const body = { platform: platform.id };
+    for (const name of ["username", "password", "verification_code"]) {
+      const value = String(data.get(name) || "");
+      if (value.trim()) body[name] = name === "password" ? value : value.trim();
+    }
+    const account = await api("POST", "/api/social/connect", body);
+    await onConnected(account);
+  });
+  return form;
+}
+
+function tokenForm(platform, onConnected) {
+  const area = messageArea();
+  const form = h(
+    "form",
+    { class: "token-form", "aria-label": `Paste a ${platform.name} token` },
+    field("Access token", h("input", { name: "access_token", type: "password", autocomplete: "off", spellcheck: "false" })),
+    field("Refresh token (optional)", h("input", { name: "refresh_token", type: "password", autocomplete: "off", spellcheck: "false" })),
+    field("Expires at (optional)", h("input", { name: "expires_at", type: "datetime-local" }), { hint: "Your local time." }),
+    field("Username (optional)", h("input", { name: "username", type: "text", autocomplete: "off", spellcheck: "false" })),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", text: "Save token" })),
+    area,
+  );
+  onSubmit(form, area, async (data) => {
+    const body = { platform: platform.id, access_token: String(data.get("access_token") || "") };
+    for (const name of ["refresh_token", "username"]) {
+      const value = String(data.get(name) || "").trim();
+      if (value) body[name] = value;
+    }
+    const expires = String(data.get("expires_at") || "");
+    if (expires) body.expires_at = localToISO(expires);
+    const account = await api("POST", "/api/social/connect", body);
+    await onConnected(account);
+  });
+  return form;
+}
+
+function platformCard(platform, account, pageArea, reload) {
+  const area = messageArea();
+  const headingId = `platform-${platform.id}`;
+  const card = h("li", {
+    class: "card platform",
+    "data-platform": platform.id,
+    "data-status": account ? account.status : "none",
+    "aria-labelledby": headingId,
+  });
+  const connected = async (saved) => {
+    pageArea.say(`${platform.name} connected${saved.username ? ` as ${saved.username}` : ""}.`, "ok");
+    await reload(headingId);
+  };
+  card.append(h("h2", { id: headingId, class: "card-title", tabindex: "-1" }, platform.name, " ", badge(account ? account.status : "not connected")));
+  if (account) {
+    card.append(h("dl", { class: "details" },
+      h("dt", { text: "Account" }), h("dd", { text: account.username || "(no username given)" }),
+      h("dt", { text: "Connected" }), h("dd", { text: formatWhen(account.connected_at) }),
+      h("dt", { text: "Token expires" }), h("dd", { text: formatWhen(account.token_expires_at) })));
+    if (account.message) card.append(h("p", { class: "error-text account-message" }, h("strong", { text: "Note: " }), account.message));
+  } else {
+    card.append(h("p", { class: "empty", text: "Not connected." }));
+  }
+  const actions = h("div", { class: "actions" });
+  if (SIGN_IN_PLATFORMS.has(platform.id)) {
+    card.append(h("details", { class: "connect-method" },
+      h("summary", { text: account ? `Sign in to ${platform.name} again` : `Sign in to ${platform.name}` }),
+      signInForm(platform, connected)));
+  } else {
+    actions.append(actionButton(account ? `Reconnect ${platform.name}` : `Connect ${platform.name}`, area, async () => {
+      const { authorization_url: url } = await api("POST", "/api/social/connect", { platform: platform.id });
+      area.say(`Opening ${platform.name}…`, "info");
+      window.location.assign(url);
+    }, { class: "primary connect" }));
+  }
+  card.append(h("details", { class: "connect-method" }, h("summary", { text: "Paste a token" }), tokenForm(platform, connected)));
+  if (account) {
+    actions.append(confirmButton("Disconnect", "Disconnect now", area, async () => {
+      await api("POST", "/api/social/disconnect", { platform: platform.id });
+      pageArea.say(`${platform.name} disconnected; its pending posts failed.`, "ok");
+      await reload(headingId);
+    }, { about: platform.name }));
+  }
+  card.append(actions, area);
+  return card;
+}
+
+export async function render(view) {
+  const news = callbackNews();
+  const pageArea = messageArea();
+  const list = h("ul", { class: "cards", id: "platform-list", "aria-label": "Platforms" });
+
+  async function reload(focusId) {
+    const [catalog, accounts] = await Promise.all([loadProviders(), api("GET", "/api/social/list")]);
+    const byPlatform = new Map(accounts.items.map((a) => [a.platform, a]));
+    list.replaceChildren(...catalog.publishers.map((p) => platformCard(p, byPlatform.get(p.id), pageArea, reload)));
+    if (focusId) document.getElementById(focusId)?.focus();
+  }
+
+  view.append(pageHeading("Connections"), pageArea, list);
+  if (news) {
+    const failed = news.status !== "connected";
+    const text = failed
+      ? news.message || `${news.platform} did not connect.`
+      : `${news.platform} connected.${news.message ? ` ${news.message}` : ""}`;
+    pageArea.say(text, failed ? "error" : "ok");
+    pageArea.id = "callback-news";
+  }
+  await reload();
+}
