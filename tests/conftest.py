@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from tests.s3_server import moto_server, s3_settings  # noqa: F401 - fixtures, made visible to every test
 from tests.services import (  # noqa: F401 - fixtures, made visible to every test
     mariadb,
     mariadb_url,
@@ -65,6 +66,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 SERVICE_FIXTURES = {
+    "moto_server",
+    "s3_settings",
     "mariadb",
     "mariadb_url",
     "private_mariadb",

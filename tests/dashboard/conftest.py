@@ -13,6 +13,7 @@ skipped, except under CI, where they fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -65,6 +66,7 @@ _DROPPED = {
     "HOST",
 }
 _screenshot_dir: Path | None = None
+_HTTP_ERROR = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})")
 
 
 def serve_environment(data_dir: Path) -> dict[str, str]:
@@ -159,10 +161,16 @@ class LiveServer:
 
 
 class ConsoleWatch:
-    """Collects a page's console errors and uncaught exceptions; :meth:`assert_clean` fails on any."""
+    """Collects a page's console errors and uncaught exceptions; :meth:`assert_clean` fails on any.
+
+    Chromium logs "Failed to load resource: … status of 400" for every API
+    answer that is not a success; a test that provokes one on purpose says so
+    with :meth:`expect_http_error`.
+    """
 
     def __init__(self) -> None:
         self.errors: list[str] = []
+        self.expected: list[int] = []
 
     def attach(self, page: Any) -> None:
         """Listen to ``page``."""
@@ -170,8 +178,25 @@ class ConsoleWatch:
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
 
     def _console(self, message: Any) -> None:
-        if message.type == "error":
-            self.errors.append(f"console.error: {message.text} ({message.location.get('url', '')})")
+        if message.type != "error":
+            return
+        match = _HTTP_ERROR.search(message.text)
+        if match and int(match.group(1)) in self.expected:
+            self.expected.remove(int(match.group(1)))
+            return
+        self.errors.append(f"console.error: {message.text} ({message.location.get('url', '')})")
+
+    @contextlib.contextmanager
+    def expect_http_error(self, page: Any, status: int) -> Iterator[None]:
+        """The block makes ``page`` get one ``status`` answer from the API (checked on the way out)."""
+        self.expected.append(status)
+        yield
+        deadline = time.monotonic() + 5
+        while status in self.expected and time.monotonic() < deadline:
+            page.wait_for_timeout(50)  # lets Playwright deliver the console events
+        if status in self.expected:
+            self.expected.remove(status)
+            pytest.fail(f"the page got no {status} answer from the API")
 
     def assert_clean(self) -> None:
         """Fail listing the errors seen so far."""

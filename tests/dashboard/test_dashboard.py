@@ -9,15 +9,12 @@ the answer really came.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from tests.dashboard.conftest import BROWSER_ZONE, ConsoleWatch, LiveServer, Screenshots
 
 try:
@@ -28,42 +25,9 @@ except ImportError:  # the ``chromium`` fixture skips (under CI: fails) the test
 PASSWORD = "correct horse battery"
 SHORT_QUOTE = "Small steps every day."
 RENDER_TIMEOUT = 120.0
-_HTTP_ERROR = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})")
 
 
-class PageErrors(ConsoleWatch):
-    """:class:`ConsoleWatch` that lets the API's error answers a test expects through."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.expected: list[int] = []
-
-    def _console(self, message: Any) -> None:
-        match = _HTTP_ERROR.search(message.text) if message.type == "error" else None
-        if match and int(match.group(1)) in self.expected:
-            self.expected.remove(int(match.group(1)))
-            return
-        super()._console(message)
-
-    @contextlib.contextmanager
-    def expect_http_error(self, page: Any, status: int) -> Iterator[None]:
-        """The block makes the page get one ``status`` answer from the API (checked on the way out)."""
-        self.expected.append(status)
-        yield
-        deadline = time.monotonic() + 5
-        while status in self.expected and time.monotonic() < deadline:
-            page.wait_for_timeout(50)  # lets Playwright deliver the console events
-        if status in self.expected:
-            self.expected.remove(status)
-            pytest.fail(f"the page got no {status} answer from the API")
-
-
-@pytest.fixture
-def console() -> PageErrors:
-    return PageErrors()
-
-
-def open_page(browser_context: Any, console: PageErrors) -> Any:
+def open_page(browser_context: Any, console: ConsoleWatch) -> Any:
     page = browser_context.new_page()
     console.attach(page)
     return page
@@ -99,81 +63,6 @@ def field_error(page: Any, scope: str, name: str) -> Any:
     return page.locator(f'{scope} [data-field="{name}"] > .field-error')
 
 
-# ------------------------------------------------------------------------------------------- serving
-
-
-def test_files_are_served_with_a_strict_policy(server: LiveServer) -> None:
-    with server.client() as client:
-        page = client.get("/", params={"platform": "tiktok", "status": "connected"})
-        assert page.status_code == 200
-        assert page.headers["content-type"].startswith("text/html")
-        policy = page.headers["content-security-policy"]
-        for directive in ("default-src 'self'", "script-src 'self'", "media-src 'self' blob:"):
-            assert directive in policy
-        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
-        assert page.headers["cache-control"] == "no-cache"
-        assert page.headers["x-content-type-options"] == "nosniff"
-        assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), "inline script in index.html"
-        assert " style=" not in page.text
-
-        script = client.get("/static/js/main.js")
-        assert script.status_code == 200
-        assert script.headers["content-type"].startswith("text/javascript")
-        assert "content-security-policy" in script.headers
-        again = client.get("/static/js/main.js", headers={"If-None-Match": script.headers["etag"]})
-        assert again.status_code == 304
-        assert client.get("/static/app.css").headers["content-type"].startswith("text/css")
-        assert client.get("/static/favicon.svg").headers["content-type"] == "image/svg+xml"
-
-        for outside in ("/static/%2e%2e/__init__.py", "/static/..%2f__init__.py", "/static/nothing.js"):
-            answer = client.get(outside)
-            assert answer.status_code == 404, outside
-            assert "error" in answer.json()
-
-        paths = client.get("/schema/openapi.json").json()["paths"]
-        assert "/" not in paths
-        assert not [path for path in paths if path.startswith("/static")]
-
-
-class _Store:
-    def __init__(self, link: str | None) -> None:
-        self.link = link
-
-    def url(self, key: str, *, expires_in: int) -> str | None:
-        return self.link
-
-
-class _Context:
-    def __init__(self, link: str | None) -> None:
-        self.store = _Store(link)
-
-    def blob_store(self) -> _Store:
-        return self.store
-
-
-@pytest.mark.parametrize(
-    ("link", "extra"),
-    [
-        (None, ""),
-        (
-            "https://clips.s3.eu-west-3.amazonaws.com/videos/x?X-Amz-Signature=ab",
-            " https://clips.s3.eu-west-3.amazonaws.com",
-        ),
-        ("/relative/link", ""),
-    ],
-)
-def test_the_policy_admits_the_blob_stores_own_links(link: str | None, extra: str) -> None:
-    from litestar.datastructures import State
-
-    from oasis_server.api.dashboard import content_security_policy, media_sources
-
-    state = State({"ctx": _Context(link)})
-    assert media_sources(state) == extra
-    policy = content_security_policy(media_sources(state))
-    assert f"media-src 'self' blob:{extra};" in policy
-    assert f"img-src 'self' blob:{extra};" in policy
-
-
 # ------------------------------------------------------------------------------- create and schedule
 
 
@@ -197,7 +86,7 @@ def wait_for_render(page: Any) -> list[int]:
 
 
 def test_create_render_play_and_schedule(
-    server: LiveServer, browser_context: Any, console: PageErrors, shots: Screenshots
+    server: LiveServer, browser_context: Any, console: ConsoleWatch, shots: Screenshots
 ) -> None:
     page = open_page(browser_context, console)
     register(page, server, "Ada Admin", "ada@example.com")
@@ -324,7 +213,7 @@ def test_create_render_play_and_schedule(
 
 
 def test_every_form_shows_the_api_message(
-    server: LiveServer, browser_context: Any, console: PageErrors, shots: Screenshots
+    server: LiveServer, browser_context: Any, console: ConsoleWatch, shots: Screenshots
 ) -> None:
     page = open_page(browser_context, console)
     go(page, server, "signin")
@@ -467,7 +356,7 @@ def test_every_form_shows_the_api_message(
 
 
 def test_admin_manages_users_and_others_see_no_admin(
-    server: LiveServer, chromium: Any, browser_context: Any, console: PageErrors, shots: Screenshots
+    server: LiveServer, chromium: Any, browser_context: Any, console: ConsoleWatch, shots: Screenshots
 ) -> None:
     page = open_page(browser_context, console)
     register(page, server, "Ada Admin", "ada@example.com")

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.deployment import Deployment
-from tests.s3_server import MotoServer, moto_server, unique_bucket  # noqa: F401 - fixture
+from tests.s3_server import MotoServer, unique_bucket
 from tests.services import MariaDBServer, RedisServer
 
 from oasis_server.security.secret_box import generate_key
@@ -67,9 +67,11 @@ def test_api_processes_workers_and_a_scheduler_share_only_the_database_redis_and
             json={"name": "Ada", "email": "ada@example.com", "password": "correct horse battery"},
         )
         assert registered.status_code == 201, registered.text
-        token = clients[1].post(
-            "/api/auth/login", json={"email": "ada@example.com", "password": "correct horse battery"}
-        ).json()["token"]  # signed in through the other process
+        token = (
+            clients[1]
+            .post("/api/auth/login", json={"email": "ada@example.com", "password": "correct horse battery"})
+            .json()["token"]
+        )  # signed in through the other process
         headers = {"Authorization": f"Bearer {token}"}
 
         video_ids = []
@@ -89,7 +91,9 @@ def test_api_processes_workers_and_a_scheduler_share_only_the_database_redis_and
         pending = set(video_ids)
         while pending and time.monotonic() < deadline:
             for video_id in sorted(pending):
-                status = clients[len(pending) % 2].get(f"/api/video/generate/{video_id}/status", headers=headers)
+                status = clients[len(pending) % 2].get(
+                    f"/api/video/generate/{video_id}/status", headers=headers
+                )
                 if status.json()["status"] != "processing":
                     assert status.json()["status"] == "completed", (status.json(), cluster.log_text())
                     pending.discard(video_id)

@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from tests import s3_server
 from tests.s3_server import MotoServer, start_moto, unique_bucket
 from tests.services import free_port
 
@@ -24,9 +23,6 @@ from oasis_core.testing.contracts.blob_store import ESCAPING_KEYS
 from oasis_plugins.s3 import S3BlobStore
 
 MIB = 1024 * 1024
-
-moto_server = s3_server.moto_server  # the fixtures, made visible here
-s3_settings = s3_server.s3_settings
 
 
 def make_store(settings: dict[str, str], **extra: str) -> S3BlobStore:

@@ -208,7 +208,7 @@ def test_the_consent_url_asks_for_offline_upload_access() -> None:
 
 
 def test_the_consent_url_needs_a_client_id() -> None:
-    with pytest.raises(ProviderError, match="YOUTUBE_CLIENT_ID"):
+    with pytest.raises(InvalidInput, match="YOUTUBE_CLIENT_ID"):  # the API answers 400, not 502
         YouTubePublisher().authorization_url("s", REDIRECT, None)
 
 
@@ -373,7 +373,8 @@ def test_a_lost_answer_to_the_last_chunk_finds_the_video_instead_of_uploading_ag
     result = make_publisher(timeout="0.5").publish(
         PublishRequest(short, "Lost"), account, on_platform_id=seen.append
     )
-    assert fake.completed_uploads == 1 and seen == [result.platform_id]
+    assert fake.completed_uploads == 1 and seen[-1] == result.platform_id
+    assert len(seen) == 2 and seen[0].startswith("upload:")  # the session first, then the video
     assert len(upload_starts(fake)) == 1
 
 
@@ -391,6 +392,25 @@ def test_a_failed_attempt_is_resumed_by_the_next_one_without_a_second_upload(
     assert len(upload_starts(fake)) == 1
     again = make_publisher().publish(PublishRequest(short, "Twice?"), account)  # finished: a new post is new
     assert again.platform_id != result.platform_id and fake.completed_uploads == 2
+
+
+def test_a_retry_on_another_machine_resumes_the_session_it_was_given(
+    fake: FakeGoogle, make_publisher: Any, account: SocialAccount, short: Path, tmp_path: Path
+) -> None:
+    """The caller stores the session id; a worker with another (empty) cache resumes from it alone."""
+    chunks = -(-short.stat().st_size // CHUNK)
+    fake.interrupt_chunk(chunks, delay=1.0)
+    seen: list[str] = []
+    with pytest.raises(RetryableProviderError):
+        make_publisher(timeout="0.5", max_retries="0").publish(
+            PublishRequest(short, "Elsewhere"), account, on_platform_id=seen.append
+        )
+    assert len(seen) == 1 and seen[0].startswith("upload:")
+    elsewhere = make_publisher(cache=tmp_path / "another-machine")  # its journal knows nothing
+    result = elsewhere.publish(PublishRequest(short, "Elsewhere", platform_id=seen[0]), account)
+    assert fake.completed_uploads == 1 and result.platform_id in fake.videos
+    assert len(upload_starts(fake)) == 1
+    assert elsewhere.lookup(seen[0], account) is None  # a session is not a video
 
 
 def test_without_a_cache_folder_the_process_remembers_the_session(

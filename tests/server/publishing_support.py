@@ -6,8 +6,9 @@ on 127.0.0.1, with the fake's client key and secret, so connecting, refreshing
 and publishing all go through real HTTP to the fake.
 
 Import the fixtures a module needs (pytest registers them under their names):
-``tiktok_server`` (one running fake per module), ``tiktok`` (that fake,
-reset, answering status checks at once) and ``clip`` (a real 9:16 H.264 MP4).
+``running_tiktok`` (fixture ``tiktok_server``: one running fake per module),
+``fresh_tiktok`` (``tiktok``: that fake, reset, answering status checks at
+once), ``sample_clip`` (``clip``: a real 9:16 H.264 MP4) and ``open_gates``.
 """
 
 from __future__ import annotations
@@ -97,24 +98,24 @@ def tiktok_env(fake: FakeTikTok) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def tiktok_server() -> Iterator[FakeTikTok]:
+@pytest.fixture(name="tiktok_server", scope="module")
+def running_tiktok() -> Iterator[FakeTikTok]:
     """One fake TikTok per module."""
     fake = FakeTikTok()
     with fake.running():
         yield fake
 
 
-@pytest.fixture
-def tiktok(tiktok_server: FakeTikTok) -> FakeTikTok:
+@pytest.fixture(name="tiktok")
+def fresh_tiktok(tiktok_server: FakeTikTok) -> FakeTikTok:
     """The module's fake TikTok, emptied; a post's status is final at the first check (no 5 s polls)."""
     tiktok_server.reset()
     tiktok_server.processing_polls = 0
     return tiktok_server
 
 
-@pytest.fixture(scope="session")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(name="clip", scope="session")
+def sample_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real 360x640 (9:16) H.264/AAC MP4 of 3.5 s that TikTok's limits accept."""
     path = write_test_clip(tmp_path_factory.mktemp("publishing") / "clip.mp4")
     CLIPS["clip"] = path
@@ -202,7 +203,9 @@ def account_row(context: ServerContext, user_id: str, platform: str) -> SocialAc
         )
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str, state: Callable[[], object] = str) -> None:
+def wait_until(
+    check: Callable[[], bool], timeout: float, what: str, state: Callable[[], object] = str
+) -> None:
     """Poll ``check`` every 20 ms; fail naming ``what`` (and ``state()``) after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not check():

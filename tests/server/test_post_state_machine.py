@@ -29,7 +29,13 @@ import pytest
 from attrs import define
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select, update
 from tests.server.conftest import build_context, selected_backends
 from tests.server.video_support import insert_video, make_user
@@ -39,7 +45,7 @@ from oasis_server.db.models import ScheduledPost
 from oasis_server.publishing import posts
 
 LEASE = 60
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 2
 BASE_BACKOFF = 10.0
 ENDED = {"published", "failed", "cancelled"}
 EXAMPLES = {"sqlite": 150, "mariadb": 40}
@@ -143,11 +149,15 @@ class PostMachine(RuleBasedStateMachine):
         worker.platform_id = platform_id
         return True
 
+    def live_posts(self) -> list[str]:
+        """The posts not ended yet."""
+        return [row.id for row in self.rows() if row.status not in ENDED]
+
     def drop(self, worker: Worker) -> None:
         self.workers.remove(worker)
 
     # -- rules -------------------------------------------------------------------------------------
-    @precondition(lambda self: len(self.post_ids) < MAX_POSTS)
+    @precondition(lambda self: len(self.live_posts()) < MAX_POSTS)
     @rule(delay=st.sampled_from([-30, 0, 1, 30, 2 * LEASE]), content=st.none() | st.text(max_size=5))
     def schedule(self, delay: int, content: str | None) -> None:
         with self.context.session() as session:
@@ -166,15 +176,19 @@ class PostMachine(RuleBasedStateMachine):
             session.flush()
             self.post_ids.append(row.id)
 
-    @rule(seconds=st.sampled_from([1, 5, LEASE // 2, LEASE + 1, 3 * LEASE, 2 * 3600]))
-    def advance(self, seconds: int) -> None:
+    @rule(seconds=st.sampled_from([0, 1, LEASE // 2, LEASE + 1, 3 * LEASE, 3 * 3600]))
+    def scheduler_pass(self, seconds: int) -> None:
+        """Time passes (a worker that did not renew meanwhile stalled), then a scheduler recovers stale claims."""
         self.clock += timedelta(seconds=seconds)
+        with self.context.session() as session:
+            posts.recover_stale(session, self.clock, LEASE, MAX_ATTEMPTS)
 
-    @precondition(lambda self: self.post_ids)
+    @precondition(lambda self: self.live_posts())
     @rule(index=st.integers(0, 10_000), schedulers=st.integers(1, 3))
     def claim(self, index: int, schedulers: int) -> None:
         """Several schedulers try to claim the same post at the same moment: at most one wins."""
-        post_id = self.post_ids[index % len(self.post_ids)]
+        live = self.live_posts()
+        post_id = live[index % len(live)]
         before = self.row(post_id)
         due = (
             before.status == "pending"
@@ -193,16 +207,35 @@ class PostMachine(RuleBasedStateMachine):
             assert (after.status, after.claim, after.attempts) == ("publishing", winners[0], before.attempts)
             self.workers.append(Worker(post_id, winners[0]))
 
-    @precondition(some("queued"))
+    @precondition(lambda self: self.workers)
     @rule(index=st.integers(0, 10_000))
-    def start(self, index: int) -> None:
-        worker = self.pick(index, "queued")
-        before = self.row(worker.post_id).attempts
-        if self.move(worker, "start", self.clock):
-            worker.phase = "started"
-            assert self.row(worker.post_id).attempts == before + 1
+    def work(self, index: int) -> None:
+        """A worker takes its next step: start the attempt, publish (upload), or finish."""
+        worker = self.pick(index, "queued", "started", "uploaded")
+        if worker.phase == "queued":
+            before = self.row(worker.post_id).attempts
+            held = self.holds(worker)
+            with self.context.session() as session:
+                started = posts.start(session, worker.post_id, worker.token, self.clock, MAX_ATTEMPTS)
+            assert started == (held and before < MAX_ATTEMPTS)
+            if started:
+                worker.phase = "started"
+                assert self.row(worker.post_id).attempts == before + 1
+            else:
+                if held:  # redelivered once too often: it fails at the cap instead of starting again
+                    assert self.row(worker.post_id).status == "failed"
+                self.drop(worker)  # a stale message: skipped
+        elif worker.phase == "started":
+            if self.publish(worker):
+                worker.phase = "uploaded"
+            else:
+                self.drop(worker)  # the claim was lost: the worker stops before uploading
         else:
-            self.drop(worker)  # a stale message: skipped
+            assert worker.platform_id is not None
+            url = f"https://fake.invalid/{worker.platform_id}"
+            if self.move(worker, "finish", self.clock, worker.platform_id, url):
+                self.published[worker.post_id] += 1
+            self.drop(worker)
 
     @precondition(some("started", "uploaded"))
     @rule(index=st.integers(0, 10_000))
@@ -210,26 +243,13 @@ class PostMachine(RuleBasedStateMachine):
         self.move(self.pick(index, "started", "uploaded"), "renew", self.clock)
 
     @precondition(some("started"))
-    @rule(index=st.integers(0, 10_000), crash_before_upload=st.booleans())
-    def upload(self, index: int, crash_before_upload: bool) -> None:
-        worker = self.pick(index, "started")
-        if self.publish(worker, crash_before_upload=crash_before_upload):
-            worker.phase = "uploaded"
-        elif crash_before_upload:
-            self.drop(worker)
-            self.dead.append(worker)
-        else:
-            self.drop(worker)  # the claim was lost: the worker stops
-
-    @precondition(some("uploaded"))
     @rule(index=st.integers(0, 10_000))
-    def finish(self, index: int) -> None:
-        worker = self.pick(index, "uploaded")
-        assert worker.platform_id is not None
-        url = f"https://fake.invalid/{worker.platform_id}"
-        if self.move(worker, "finish", self.clock, worker.platform_id, url):
-            self.published[worker.post_id] += 1
+    def crash_mid_upload(self, index: int) -> None:
+        """The platform gave its id (stored), then the worker died before the upload completed."""
+        worker = self.pick(index, "started")
+        self.publish(worker, crash_before_upload=True)
         self.drop(worker)
+        self.dead.append(worker)
 
     @precondition(some("started", "uploaded"))
     @rule(index=st.integers(0, 10_000), retry_after=st.none() | st.floats(0, 7200))
@@ -266,16 +286,12 @@ class PostMachine(RuleBasedStateMachine):
         message = self.dead.pop(index % len(self.dead))
         self.workers.append(Worker(message.post_id, message.token))
 
-    @rule()
-    def recover_stale(self) -> None:
-        with self.context.session() as session:
-            posts.recover_stale(session, self.clock, LEASE, MAX_ATTEMPTS)
-
-    @precondition(lambda self: self.post_ids)
+    @precondition(lambda self: self.live_posts())
     @rule(index=st.integers(0, 10_000))
     def cancel(self, index: int) -> None:
-        """The API's cancel: a compare-and-set on ``pending``."""
-        post_id = self.post_ids[index % len(self.post_ids)]
+        """The API's cancel (or change): a compare-and-set on ``pending``; a post publishing is left alone."""
+        live = self.live_posts()
+        post_id = live[index % len(live)]
         before = self.row(post_id).status
         with self.context.session() as session:
             changed = session.execute(
@@ -290,7 +306,11 @@ class PostMachine(RuleBasedStateMachine):
         if not self.post_ids:
             return []
         with self.context.sessions() as session:
-            return list(session.scalars(select(ScheduledPost).where(ScheduledPost.id.in_(self.post_ids))))
+            found = {
+                row.id: row
+                for row in session.scalars(select(ScheduledPost).where(ScheduledPost.id.in_(self.post_ids)))
+            }
+        return [found[post_id] for post_id in self.post_ids]  # in the order they were made: repeatable
 
     @invariant()
     def nothing_twice(self) -> None:
@@ -326,9 +346,15 @@ class PostMachine(RuleBasedStateMachine):
                         continue
                 worker = Worker(row.id, token)
                 self.workers.append(worker)
-                assert self.move(worker, "start", self.clock)
+                assert self.move(worker, "start", self.clock, MAX_ATTEMPTS)
                 assert self.publish(worker)
-                assert self.move(worker, "finish", self.clock, worker.platform_id, f"https://fake.invalid/{worker.platform_id}")
+                assert self.move(
+                    worker,
+                    "finish",
+                    self.clock,
+                    worker.platform_id,
+                    f"https://fake.invalid/{worker.platform_id}",
+                )
                 self.published[row.id] += 1
                 self.drop(worker)
             if all(row.status in ENDED for row in self.rows()):

@@ -9,6 +9,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from litestar.testing import TestClient
@@ -18,17 +19,17 @@ from tests.server.conftest import auth, register
 from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
     GATES,
     account_row,
-    clip,
     connect_pasted,
     connect_tiktok,
+    fresh_tiktok,
     insert_finished_video,
     open_gates,
     post_row,
     publishing_catalog,
+    running_tiktok,
+    sample_clip,
     schedule,
-    tiktok,
     tiktok_env,
-    tiktok_server,
     uploads,
     wait_for_post,
     wait_until,
@@ -38,9 +39,11 @@ from tests.server.video_support import VIDEO_REQUEST, insert_video, make_user
 from oasis_core.catalog import ProviderCatalog
 from oasis_core.errors import ProviderError
 from oasis_server.api.context import ServerContext
+from oasis_server.cli.app import main
 from oasis_server.db.models import Automation, ScheduledPost, Video
 from oasis_server.db.types import utcnow
 from oasis_server.publishing import automations, posts
+from oasis_server.publishing.publish_job import PostPublisher
 from oasis_server.publishing.scheduler import tick
 
 EVERY_MINUTE = "* * * * *"
@@ -97,7 +100,11 @@ def test_a_finished_video_is_published_once_at_its_time(
     assert uploads(tiktok) == {done.platform_id: 1}
     assert tiktok_post.post_info["title"].startswith("Keep going")
     shown = client.get(f"/api/schedule/{item['id']}", headers=auth(token)).json()
-    assert (shown["status"], shown["published_url"], shown["error"]) == ("published", done.published_url, None)
+    assert (shown["status"], shown["published_url"], shown["error"]) == (
+        "published",
+        done.published_url,
+        None,
+    )
     threading.Event().wait(0.6)  # a few more scheduler passes change nothing
     assert uploads(tiktok) == {done.platform_id: 1}
     assert post_row(context, item["id"]).status == "published"
@@ -109,7 +116,12 @@ def test_the_caption_is_the_posts_content(
     token, user_id = owner
     connect_tiktok(client, token, tiktok)
     video = insert_finished_video(context, user_id, clip, title="Title", description="From the video")
-    body = {"video_id": video, "platforms": ["tiktok"], "scheduled_time": soon(-1), "content": "My own caption"}
+    body = {
+        "video_id": video,
+        "platforms": ["tiktok"],
+        "scheduled_time": soon(-1),
+        "content": "My own caption",
+    }
     [item] = client.post("/api/schedule", json=body, headers=auth(token)).json()["items"]
     done = wait_for_post(context, item["id"], {"published", "failed"})
     assert done.status == "published", done.error
@@ -279,7 +291,9 @@ def test_many_posts_of_one_user_are_each_published_once(
 ) -> None:
     token, user_id = owner
     connect_tiktok(client, token, tiktok)
-    items = [schedule(client, token, insert_finished_video(context, user_id, clip), soon(-1))[0] for _ in range(6)]
+    items = [
+        schedule(client, token, insert_finished_video(context, user_id, clip), soon(-1))[0] for _ in range(6)
+    ]
     done = [wait_for_post(context, item["id"], {"published", "failed"}) for item in items]
     assert [row.status for row in done] == ["published"] * 6, [row.error for row in done]
     assert len({row.platform_id for row in done}) == 6
@@ -315,12 +329,34 @@ def test_a_claim_waiting_in_the_queue_past_the_lease_is_sent_again_without_count
     assert len({claim for _, claim in sent}) == len(sent)
 
 
+def test_a_claim_whose_message_cannot_be_sent_goes_back_to_pending(
+    context: ServerContext, clip: Path
+) -> None:
+    user_id = make_user(context)
+    video = insert_finished_video(context, user_id, clip)
+    with context.session() as session:
+        row = ScheduledPost(
+            user_id=user_id, video_id=video, platform="tiktok", scheduled_time=utcnow(), status="pending"
+        )
+        session.add(row)
+        session.flush()
+        post_id = row.id
+
+    def broker_down(post: str, claim: str) -> None:
+        raise ConnectionError("redis is down")
+
+    assert tick(context, broker_down)["sent"] == 0
+    back = post_row(context, post_id)
+    assert (back.status, back.claim, back.attempts) == ("pending", None, 0)
+    sent: list[tuple[str, str]] = []
+    assert tick(context, lambda post, claim: sent.append((post, claim)))["sent"] == 1
+    assert sent == [(post_id, post_row(context, post_id).claim)]
+
+
 # -- automations ---------------------------------------------------------------------------------------
 
 
-def add_automation(
-    context: ServerContext, user_id: str, next_run_at: datetime | None, **values: Any
-) -> str:
+def add_automation(context: ServerContext, user_id: str, next_run_at: datetime | None, **values: Any) -> str:
     now = utcnow()
     fields: dict[str, Any] = {
         "user_id": user_id,
@@ -491,9 +527,7 @@ def test_an_automation_runs_end_to_end_through_the_api(
     assert automation["platforms"] == ["tiktok"] and automation["enabled"] is True
     next_run = datetime.fromisoformat(automation["next_run_at"].replace("Z", "+00:00"))
     assert next_run.month in {12, 1} and next_run > datetime.now(UTC)
-    assert next_run.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris")).strftime("%m-%d %H:%M") == (
-        "01-01 00:00"
-    )
+    assert next_run.astimezone(ZoneInfo("Europe/Paris")).strftime("%m-%d %H:%M") == ("01-01 00:00")
 
     with context.session() as session:  # the run is due now
         session.execute(
@@ -568,15 +602,21 @@ def test_automations_are_private_and_can_be_changed_and_deleted(
     for call in (client.get, client.delete):
         assert call(f"/api/automations/{automation['id']}", headers=auth(other)).status_code == 404
     assert (
-        client.put(f"/api/automations/{automation['id']}", json={"name": "x"}, headers=auth(other)).status_code
+        client.put(
+            f"/api/automations/{automation['id']}", json={"name": "x"}, headers=auth(other)
+        ).status_code
         == 404
     )
 
-    disabled = client.put(f"/api/automations/{automation['id']}", json={"enabled": False}, headers=auth(token))
+    disabled = client.put(
+        f"/api/automations/{automation['id']}", json={"enabled": False}, headers=auth(token)
+    )
     assert disabled.status_code == 200, disabled.text
     assert (disabled.json()["enabled"], disabled.json()["next_run_at"]) == (False, None)
     enabled = client.put(
-        f"/api/automations/{automation['id']}", json={"enabled": True, "cron": "30 8 * * *"}, headers=auth(token)
+        f"/api/automations/{automation['id']}",
+        json={"enabled": True, "cron": "30 8 * * *"},
+        headers=auth(token),
     ).json()
     next_run = datetime.fromisoformat(enabled["next_run_at"].replace("Z", "+00:00"))
     assert (next_run.hour, next_run.minute) == (8, 30)
@@ -593,3 +633,89 @@ def test_backoff_doubles_from_the_base_up_to_an_hour_and_respects_retry_after() 
     assert posts.backoff_seconds(1, retry_after=90, base=30) == 90
     assert posts.backoff_seconds(1, retry_after=10 * 86400, base=30) == 86400
     assert posts.backoff_seconds(1, base=0.5) == 0.5
+
+
+def test_two_posts_of_one_account_refreshing_its_token_at_once_are_both_published(
+    client: TestClient[Any], context: ServerContext, owner: tuple[str, str], tiktok: FakeTikTok, clip: Path
+) -> None:
+    """TikTok rotates refresh tokens: of two workers refreshing with the same one, one is refused."""
+    token, user_id = owner
+    connect_tiktok(client, token, tiktok, expires_at=soon(60))  # expires within TikTok's refresh margin
+    videos = [insert_finished_video(context, user_id, clip) for _ in range(2)]
+    items = [schedule(client, token, video, soon(-1))[0] for video in videos]
+    done = [wait_for_post(context, item["id"], {"published", "failed"}) for item in items]
+    assert [row.status for row in done] == ["published", "published"], [row.error for row in done]
+    assert account_row(context, user_id, "tiktok").status == "active"  # type: ignore[union-attr]
+    assert sum(uploads(tiktok).values()) == 2
+
+
+def test_tokens_refreshed_while_the_account_was_connected_again_do_not_overwrite_the_new_ones(
+    client: TestClient[Any],
+    context: ServerContext,
+    owner: tuple[str, str],
+    tiktok: FakeTikTok,
+    clip: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token, user_id = owner
+    connect_tiktok(client, token, tiktok)
+    fetching, go_on = threading.Event(), threading.Event()
+    fetch = PostPublisher._fetch
+
+    def slow_fetch(self: PostPublisher, video: Video, folder: Path) -> Path:
+        fetching.set()
+        assert go_on.wait(20)
+        return fetch(self, video, folder)
+
+    monkeypatch.setattr(PostPublisher, "_fetch", slow_fetch)
+    [item] = schedule(client, token, insert_finished_video(context, user_id, clip), soon(-1))
+    assert fetching.wait(20)
+    newest = connect_tiktok(client, token, tiktok)  # the user connects the account again meanwhile
+    tiktok.fail_next(token_invalid())  # the worker's (older) token is refused: it refreshes it
+    go_on.set()
+    done = wait_for_post(context, item["id"], {"published", "failed"})
+    assert done.status == "published", done.error
+    assert len(tiktok.requests_to(r"/v2/oauth/token/$")) == 1
+    row = account_row(context, user_id, "tiktok")
+    assert row is not None and row.status == "active"
+    assert context.secrets.decrypt(row.access_token) == newest["access_token"]
+
+
+def test_oasis_scheduler_needs_redis(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OASIS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert main(["scheduler"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("oasis: error: oasis scheduler needs REDIS_URL")
+    assert "oasis serve" in error
+
+
+def ticks(cron: str, start: datetime, count: int, timezone: str = "Europe/Paris") -> list[str]:
+    """The next ``count`` runs after ``start``, as local wall-clock times with their UTC offsets."""
+    moments, moment = [], start
+    for _ in range(count):
+        moment = automations.next_run(cron, timezone, moment)
+        moments.append(moment.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M%z"))
+    return moments
+
+
+def test_a_fixed_hour_runs_once_when_the_clocks_go_back() -> None:
+    night = datetime(2026, 10, 24, 23, 0, tzinfo=UTC)  # Paris goes from +02:00 to +01:00 at 03:00
+    assert ticks("30 2 * * *", night, 3) == ["10-25 02:30+0200", "10-26 02:30+0100", "10-27 02:30+0100"]
+    assert ticks("*/30 2 * * *", night, 3) == ["10-25 02:00+0200", "10-25 02:30+0200", "10-26 02:00+0100"]
+    # a wildcard hour keeps the real clock: the repeated hour runs again
+    assert ticks("0 * * * *", night, 4) == [
+        "10-25 02:00+0200",
+        "10-25 02:00+0100",
+        "10-25 03:00+0100",
+        "10-25 04:00+0100",
+    ]
+
+
+def test_a_tick_in_the_hour_skipped_when_the_clocks_go_forward_runs_just_after_it() -> None:
+    night = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # Paris goes from +01:00 to +02:00 at 02:00
+    assert ticks("30 2 * * *", night, 2) == ["03-29 03:00+0200", "03-30 02:30+0200"]
+    assert ticks("0 9 * * 1-5", night, 2, "America/New_York") == ["03-30 09:00-0400", "03-31 09:00-0400"]

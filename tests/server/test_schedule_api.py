@@ -11,15 +11,15 @@ from litestar.testing import TestClient
 from tests.fakes.tiktok_api import FakeTikTok
 from tests.server.conftest import auth, register
 from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
-    clip,
     connect_pasted,
+    fresh_tiktok,
     insert_finished_video,
     open_gates,
     post_row,
     publishing_catalog,
-    tiktok,
+    running_tiktok,
+    sample_clip,
     tiktok_env,
-    tiktok_server,
     wait_for_post,
 )
 from tests.server.video_support import insert_video
@@ -76,7 +76,12 @@ def test_one_post_per_platform(client: TestClient[Any], owner: tuple[str, str], 
     response = post(
         client,
         token,
-        {"video_id": video, "platforms": ["tiktok", "FAKE", "tiktok"], "scheduled_time": iso(when), "content": "Hi"},
+        {
+            "video_id": video,
+            "platforms": ["tiktok", "FAKE", "tiktok"],
+            "scheduled_time": iso(when),
+            "content": "Hi",
+        },
     )
     assert response.status_code == 201, response.text
     items = response.json()["items"]
@@ -92,14 +97,20 @@ def test_one_post_per_platform(client: TestClient[Any], owner: tuple[str, str], 
     assert len({item["id"] for item in items}) == 2
 
 
-def test_a_time_with_an_offset_is_stored_in_utc(client: TestClient[Any], owner: tuple[str, str], video: str) -> None:
+def test_a_time_with_an_offset_is_stored_in_utc(
+    client: TestClient[Any], owner: tuple[str, str], video: str
+) -> None:
     token, _ = owner
     local = (later(days=2).astimezone(UTC) + timedelta(hours=2)).replace(microsecond=0, tzinfo=None)
     response = post(
-        client, token, {"video_id": video, "platforms": ["tiktok"], "scheduled_time": f"{local.isoformat()}+02:00"}
+        client,
+        token,
+        {"video_id": video, "platforms": ["tiktok"], "scheduled_time": f"{local.isoformat()}+02:00"},
     )
     assert response.status_code == 201, response.text
-    assert parse(response.json()["items"][0]["scheduled_time"]) == local.replace(tzinfo=UTC) - timedelta(hours=2)
+    assert parse(response.json()["items"][0]["scheduled_time"]) == local.replace(tzinfo=UTC) - timedelta(
+        hours=2
+    )
 
 
 def test_a_time_in_the_past_means_as_soon_as_possible(
@@ -125,7 +136,9 @@ def test_a_platform_not_connected_is_400_and_nothing_is_scheduled(
     connect_pasted(client, token, "fake", "fake-token")
     video = insert_finished_video(context, str(body["id"]), clip)
     response = post(
-        client, token, {"video_id": video, "platforms": ["fake", "tiktok"], "scheduled_time": iso(later(hours=1))}
+        client,
+        token,
+        {"video_id": video, "platforms": ["fake", "tiktok"], "scheduled_time": iso(later(hours=1))},
     )
     assert response.status_code == 400, response.text
     assert "Connect tiktok first" in response.json()["error"]
@@ -146,7 +159,9 @@ def test_an_expired_account_counts_as_not_connected(
             .where(SocialAccount.user_id == user_id, SocialAccount.platform == "tiktok")
             .values(status="expired")
         )
-    response = post(client, token, {"video_id": video, "platforms": ["tiktok"], "scheduled_time": iso(later(hours=1))})
+    response = post(
+        client, token, {"video_id": video, "platforms": ["tiktok"], "scheduled_time": iso(later(hours=1))}
+    )
     assert response.status_code == 400
     assert "Connect tiktok first" in response.json()["error"]
 
@@ -155,7 +170,9 @@ def test_an_unknown_platform_is_400_listing_the_platforms(
     client: TestClient[Any], owner: tuple[str, str], video: str
 ) -> None:
     token, _ = owner
-    response = post(client, token, {"video_id": video, "platforms": ["myspace"], "scheduled_time": iso(later(hours=1))})
+    response = post(
+        client, token, {"video_id": video, "platforms": ["myspace"], "scheduled_time": iso(later(hours=1))}
+    )
     assert response.status_code == 400
     assert "myspace" in response.json()["error"] and "fake, tiktok" in response.json()["error"]
 
@@ -167,7 +184,9 @@ def test_someone_elses_video_or_no_video_is_404(
     connect_pasted(client, other, "fake", "fake-token")
     for video_id in (video, "no-such-video"):
         response = post(
-            client, other, {"video_id": video_id, "platforms": ["fake"], "scheduled_time": iso(later(hours=1))}
+            client,
+            other,
+            {"video_id": video_id, "platforms": ["fake"], "scheduled_time": iso(later(hours=1))},
         )
         assert response.status_code == 404, response.text
     assert client.get("/api/schedule/list", headers=auth(other)).json()["total"] == 0
@@ -178,7 +197,9 @@ def test_a_video_that_failed_to_render_cannot_be_scheduled(
 ) -> None:
     token, user_id = owner
     failed = insert_video(context, user_id, status="failed", error="boom")
-    response = post(client, token, {"video_id": failed, "platforms": ["fake"], "scheduled_time": iso(later(hours=1))})
+    response = post(
+        client, token, {"video_id": failed, "platforms": ["fake"], "scheduled_time": iso(later(hours=1))}
+    )
     assert response.status_code == 400
     assert "failed to render" in response.json()["error"]
 
@@ -188,7 +209,9 @@ def test_a_video_still_rendering_can_be_scheduled(
 ) -> None:
     token, user_id = owner
     rendering = insert_video(context, user_id, lease_until=later(hours=1))
-    response = post(client, token, {"video_id": rendering, "platforms": ["fake"], "scheduled_time": iso(later(hours=1))})
+    response = post(
+        client, token, {"video_id": rendering, "platforms": ["fake"], "scheduled_time": iso(later(hours=1))}
+    )
     assert response.status_code == 201, response.text
 
 
@@ -222,9 +245,13 @@ def test_bad_bodies_are_400(
     assert client.get("/api/schedule/list", headers=auth(token)).json()["total"] == 0
 
 
-def test_a_time_more_than_a_year_ahead_is_400(client: TestClient[Any], owner: tuple[str, str], video: str) -> None:
+def test_a_time_more_than_a_year_ahead_is_400(
+    client: TestClient[Any], owner: tuple[str, str], video: str
+) -> None:
     token, _ = owner
-    response = post(client, token, {"video_id": video, "platforms": ["fake"], "scheduled_time": iso(later(days=400))})
+    response = post(
+        client, token, {"video_id": video, "platforms": ["fake"], "scheduled_time": iso(later(days=400))}
+    )
     assert response.status_code == 400
     assert "a year" in response.json()["error"]
 
@@ -234,19 +261,22 @@ def test_list_get_change_and_cancel(
 ) -> None:
     token, _ = owner
     first, second = later(days=1).replace(microsecond=0), later(days=2).replace(microsecond=0)
-    [late] = post(client, token, {"video_id": video, "platforms": ["tiktok"], "scheduled_time": iso(second)}).json()[
-        "items"
-    ]
-    [early] = post(client, token, {"video_id": video, "platforms": ["fake"], "scheduled_time": iso(first)}).json()[
-        "items"
-    ]
+    [late] = post(
+        client, token, {"video_id": video, "platforms": ["tiktok"], "scheduled_time": iso(second)}
+    ).json()["items"]
+    [early] = post(
+        client, token, {"video_id": video, "platforms": ["fake"], "scheduled_time": iso(first)}
+    ).json()["items"]
 
     page = client.get("/api/schedule/list", headers=auth(token)).json()
     assert (page["total"], page["limit"], page["offset"]) == (2, 20, 0)
     assert [item["id"] for item in page["items"]] == [early["id"], late["id"]]  # soonest first
-    assert client.get("/api/schedule/list", params={"limit": 1, "offset": 1}, headers=auth(token)).json()["items"][0][
-        "id"
-    ] == late["id"]
+    assert (
+        client.get("/api/schedule/list", params={"limit": 1, "offset": 1}, headers=auth(token)).json()[
+            "items"
+        ][0]["id"]
+        == late["id"]
+    )
     assert client.get(f"/api/schedule/{early['id']}", headers=auth(token)).json() == early
 
     moved = first + timedelta(hours=5)
@@ -266,14 +296,18 @@ def test_list_get_change_and_cancel(
     )
     assert past.status_code == 200
     assert parse(past.json()["scheduled_time"]) > datetime.now(UTC) - timedelta(minutes=1)  # the past: now
-    bad = client.put(f"/api/schedule/{late['id']}", json={"scheduled_time": "2030-01-01 09:00"}, headers=auth(token))
+    bad = client.put(
+        f"/api/schedule/{late['id']}", json={"scheduled_time": "2030-01-01 09:00"}, headers=auth(token)
+    )
     assert bad.status_code == 400
 
     assert client.delete(f"/api/schedule/{late['id']}", headers=auth(token)).status_code == 204
     assert client.get(f"/api/schedule/{late['id']}", headers=auth(token)).json()["status"] == "cancelled"
     cancelled = client.get("/api/schedule/list", params={"status": "cancelled"}, headers=auth(token)).json()
     assert [item["id"] for item in cancelled["items"]] == [late["id"]]
-    assert client.get("/api/schedule/list", params={"status": "bogus"}, headers=auth(token)).status_code == 400
+    assert (
+        client.get("/api/schedule/list", params={"status": "bogus"}, headers=auth(token)).status_code == 400
+    )
 
     again = client.delete(f"/api/schedule/{late['id']}", headers=auth(token))
     assert again.status_code == 409
@@ -287,11 +321,14 @@ def test_a_published_post_can_no_longer_be_changed_or_cancelled(
     client: TestClient[Any], context: ServerContext, owner: tuple[str, str], video: str
 ) -> None:
     token, _ = owner
-    [item] = post(client, token, {"video_id": video, "platforms": ["fake"], "scheduled_time": iso(later(seconds=-5))}).json()[
-        "items"
-    ]
+    [item] = post(
+        client, token, {"video_id": video, "platforms": ["fake"], "scheduled_time": iso(later(seconds=-5))}
+    ).json()["items"]
     assert wait_for_post(context, item["id"], {"published", "failed"}).status == "published"
-    assert client.put(f"/api/schedule/{item['id']}", json={"content": "x"}, headers=auth(token)).status_code == 409
+    assert (
+        client.put(f"/api/schedule/{item['id']}", json={"content": "x"}, headers=auth(token)).status_code
+        == 409
+    )
     assert client.delete(f"/api/schedule/{item['id']}", headers=auth(token)).status_code == 409
     listed = client.get("/api/schedule/list", params={"status": "published"}, headers=auth(token)).json()
     assert [entry["id"] for entry in listed["items"]] == [item["id"]]
@@ -302,9 +339,9 @@ def test_users_cannot_see_or_touch_each_others_posts(
     client: TestClient[Any], owner: tuple[str, str], video: str
 ) -> None:
     token, _ = owner
-    [item] = post(client, token, {"video_id": video, "platforms": ["fake"], "scheduled_time": iso(later(days=1))}).json()[
-        "items"
-    ]
+    [item] = post(
+        client, token, {"video_id": video, "platforms": ["fake"], "scheduled_time": iso(later(days=1))}
+    ).json()["items"]
     other, _ = register(client, "bob@example.com")
     assert client.get("/api/schedule/list", headers=auth(other)).json() == {
         "items": [],
@@ -313,7 +350,10 @@ def test_users_cannot_see_or_touch_each_others_posts(
         "offset": 0,
     }
     assert client.get(f"/api/schedule/{item['id']}", headers=auth(other)).status_code == 404
-    assert client.put(f"/api/schedule/{item['id']}", json={"content": "mine"}, headers=auth(other)).status_code == 404
+    assert (
+        client.put(f"/api/schedule/{item['id']}", json={"content": "mine"}, headers=auth(other)).status_code
+        == 404
+    )
     assert client.delete(f"/api/schedule/{item['id']}", headers=auth(other)).status_code == 404
     assert client.get(f"/api/schedule/{item['id']}", headers=auth(token)).json() == item
     for missing in ("no-such-post", "x" * 64):

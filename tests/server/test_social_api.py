@@ -19,15 +19,15 @@ from tests.fakes.tiktok_api import CLIENT_KEY, OPEN_ID, USERNAME, FakeTikTok, s2
 from tests.server.conftest import auth, register
 from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
     account_row,
-    clip,
     connect_pasted,
+    fresh_tiktok,
     insert_finished_video,
     open_gates,
     post_row,
+    running_tiktok,
+    sample_clip,
     schedule,
-    tiktok,
     tiktok_env,
-    tiktok_server,
 )
 
 from oasis_core.catalog import PortKind, ProviderCatalog
@@ -163,11 +163,16 @@ def test_each_user_sees_only_their_own_accounts(client: TestClient[Any], user: t
     other, _ = register(client, "bob@example.com")
     connect_pasted(client, token, "tiktok", SECRET_TOKEN)
     assert accounts(client, other) == []
-    assert client.post("/api/social/disconnect", json={"platform": "tiktok"}, headers=auth(other)).status_code == 404
+    assert (
+        client.post("/api/social/disconnect", json={"platform": "tiktok"}, headers=auth(other)).status_code
+        == 404
+    )
     assert len(accounts(client, token)) == 1
 
 
-def test_an_unknown_platform_is_400_listing_the_platforms(client: TestClient[Any], user: tuple[str, str]) -> None:
+def test_an_unknown_platform_is_400_listing_the_platforms(
+    client: TestClient[Any], user: tuple[str, str]
+) -> None:
     token, _ = user
     for body in (
         {"platform": "myspace"},
@@ -245,11 +250,16 @@ def test_disconnecting_works_even_when_the_platform_refuses_to_revoke(
     token, user_id = user
     connect_pasted(client, token, "tiktok", "act.unknown-to-tiktok-000")
     tiktok.fail_next(Reply(500, {"error": "server_error", "error_description": "down"}))
-    assert client.post("/api/social/disconnect", json={"platform": "tiktok"}, headers=auth(token)).status_code == 204
+    assert (
+        client.post("/api/social/disconnect", json={"platform": "tiktok"}, headers=auth(token)).status_code
+        == 204
+    )
     assert account_row(context, user_id, "tiktok") is None
 
 
-def test_disconnecting_a_platform_never_connected_is_404(client: TestClient[Any], user: tuple[str, str]) -> None:
+def test_disconnecting_a_platform_never_connected_is_404(
+    client: TestClient[Any], user: tuple[str, str]
+) -> None:
     token, _ = user
     response = client.post("/api/social/disconnect", json={"platform": "youtube"}, headers=auth(token))
     assert response.status_code == 404
@@ -318,7 +328,7 @@ def test_tiktok_oauth_end_to_end(
     access = context.secrets.decrypt(row.access_token)
     assert access in tiktok.access_tokens and access not in row.access_token
     # the exchange carried the verifier whose S256 is the challenge (the fake checked it)
-    exchange = [r for r in tiktok.requests_to(r"/v2/oauth/token/$")][-1]
+    exchange = tiktok.requests_to(r"/v2/oauth/token/$")[-1]
     form = {k: v[0] for k, v in parse_qs(exchange.body.decode()).items()}
     assert s256(form["code_verifier"]) == query["code_challenge"]
     assert form["redirect_uri"] == CALLBACK

@@ -59,7 +59,9 @@ class Publisher(Provider, Protocol):
         """Upload and publish ``request.video_path`` with ``account``'s credentials.
 
         Call ``on_platform_id`` the moment the platform gives an upload or
-        publish id, so the caller can store it before anything else can fail.
+        publish id, so the caller can store it before anything else can fail;
+        call it again when a better id arrives (an upload session first, the
+        post's id at the end): the last one is the post's.
         If ``request.platform_id`` is set, an earlier attempt got that far:
         check it (see :meth:`lookup`) and do not upload a second copy.
         Transient failures raise

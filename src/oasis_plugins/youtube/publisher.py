@@ -32,9 +32,11 @@ Settings (strings; the environment variable that fills each is in
 How an upload avoids becoming two videos
 ----------------------------------------
 YouTube's resumable upload creates the video only when the last byte arrives,
-and its id comes only with that final answer: there is no earlier id to give
-``on_platform_id``, which is called with the video id the moment it is known
-(before anything else can fail). So:
+and its id comes only with that final answer. The upload *session* exists
+earlier, so ``on_platform_id`` is called twice: with ``upload:<session URI>``
+the moment Google opens the session (before any byte is sent), and with the
+video id the moment it is known. The caller stores each, so a retry on any
+machine gets the session back as ``PublishRequest.platform_id``. So:
 
 * Within one call, an interrupted chunk (5xx, timeout, lost connection) is
   not simply sent again: the library first asks the session how far it got
@@ -43,14 +45,13 @@ and its id comes only with that final answer: there is no earlier id to give
   a post whose ``platform_id`` is known looks the video up instead of
   uploading.
 * Across calls (the worker gave up, or died, between the last chunk and its
-  answer), the upload session URI is written to a small journal the moment
-  Google creates the session, keyed by the account, the file's SHA-256 and
-  the metadata; the next attempt at the same post asks that session first and
-  either collects the finished video, resumes, or (the session expired or
-  was never finished) starts afresh. The journal lives in the provider's
-  ``cache_dir`` when it has one (so it survives a restart of the worker on
-  that machine), otherwise in this process's memory. Entries older than six
-  days are ignored: Google keeps a session for about a week.
+  answer), a retry whose ``platform_id`` is ``upload:<session URI>`` asks
+  that session first and either collects the finished video, resumes, or
+  (the session expired or was never finished) starts afresh. For callers
+  that do not store the session, it is also written to a small journal keyed
+  by the account, the file's SHA-256 and the metadata, in the provider's
+  ``cache_dir`` when it has one, otherwise in this process's memory. Entries
+  older than six days are ignored: Google keeps a session for about a week.
 """
 
 from __future__ import annotations
@@ -303,6 +304,10 @@ class UploadJournal:
             return self._memory.get(key)
 
 
+UPLOAD_PREFIX = "upload:"
+"""Marks a platform id that is an upload session's URI, not yet a video id."""
+
+
 class _SessionWatcher:
     """Wraps the authorized HTTP object to see the upload session's URI the moment Google creates it."""
 
@@ -408,10 +413,11 @@ class YouTubePublisher:
     def authorization_url(self, state: str, redirect_uri: str, code_challenge: str | None = None) -> str:
         """Google's consent URL for uploading to, and reading, the user's channel (offline access)."""
         client_id = self.config.setting("client_id")
-        if not client_id:
-            raise ProviderError(
-                "The YouTube publisher has no OAuth client: set YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET",
-                provider=PROVIDER_ID,
+        if not client_id:  # the server is not set up for it: a 400 that says so, not a provider failure
+            raise InvalidInput(
+                "This server has no YouTube OAuth client: its admin must set YOUTUBE_CLIENT_ID and "
+                "YOUTUBE_CLIENT_SECRET; meanwhile you can paste an access token",
+                field="platform",
             )
         return oauth.authorization_url(
             client_id=client_id,
@@ -466,14 +472,23 @@ class YouTubePublisher:
         on_platform_id: Callable[[str], None] | None = None,
     ) -> PublishResult:
         """Upload ``request.video_path`` as a Short (resumable, chunked) and return its id and URL."""
-        if request.platform_id:
+        session: str | None = None
+        if request.platform_id and request.platform_id.startswith(UPLOAD_PREFIX):
+            session = request.platform_id[len(UPLOAD_PREFIX) :]
+        elif request.platform_id:
             return self._existing(request.platform_id, account)
         path = Path(request.video_path)
         if not path.is_file():
             raise ProviderError(f"The video file {path} does not exist", provider=PROVIDER_ID)
         body = video_resource(request, category_id=self.category_id)
         key = self._fingerprint(request, account, body)
-        video = self._upload(path, body, account, key)
+
+        def opened(uri: str) -> None:
+            self.journal.put(key, uri)
+            if on_platform_id is not None:
+                on_platform_id(f"{UPLOAD_PREFIX}{uri}")
+
+        video = self._upload(path, body, account, key, session=session, on_session=opened)
         video_id = str(video.get("id") or "")
         if not video_id:
             raise ProviderError("YouTube finished the upload but sent no video id", provider=PROVIDER_ID)
@@ -483,7 +498,12 @@ class YouTubePublisher:
         return PublishResult(video_id, shorts_url(video_id))
 
     def lookup(self, platform_id: str, account: SocialAccount) -> PublishResult | None:
-        """The Short with that id if YouTube has it (uploaded or processed), else ``None``."""
+        """The Short with that id if YouTube has it (uploaded or processed), else ``None``.
+
+        An ``upload:`` id is a session that has not given a video yet: ``None``.
+        """
+        if platform_id.startswith(UPLOAD_PREFIX):
+            return None
         video = self._video(platform_id, account)
         if video is None:
             return None
@@ -527,7 +547,16 @@ class YouTubePublisher:
         identity = json.dumps([who, digest.hexdigest(), body], sort_keys=True)
         return hashlib.sha256(identity.encode()).hexdigest()[:40]
 
-    def _upload(self, path: Path, body: dict[str, Any], account: SocialAccount, key: str) -> dict[str, Any]:
+    def _upload(
+        self,
+        path: Path,
+        body: dict[str, Any],
+        account: SocialAccount,
+        key: str,
+        *,
+        session: str | None,
+        on_session: Callable[[str], None],
+    ) -> dict[str, Any]:
         self._refresh_if_expiring(account)
         credentials = google.oauth2.credentials.Credentials(token=account.access_token)
         http = self._authorized_http(credentials)
@@ -545,8 +574,8 @@ class YouTubePublisher:
             )
             # After a failed step the library itself asks the session how far it got before sending
             # more (``PUT`` with ``bytes */size``); only a session saved by an earlier call is asked here.
-            watcher = _SessionWatcher(http, lambda uri: self.journal.put(key, uri))
-            saved = self.journal.get(key)
+            watcher = _SessionWatcher(http, on_session)
+            saved = session or self.journal.get(key)
             if saved:
                 insert.resumable_uri = saved
             query_first = saved is not None

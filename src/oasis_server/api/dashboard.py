@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
+from litestar.params import FromPath
 
 from oasis_server.api.context import ServerContext
 from oasis_server.api.errors import not_found
@@ -132,7 +133,9 @@ def dashboard_page(request: Request[Any, Any, Any], state: State) -> Response[by
 
 
 @get(f"{STATIC_PREFIX}/{{file_path:path}}", include_in_schema=False, sync_to_thread=True, security=[{}])
-def dashboard_file(file_path: Path, request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+def dashboard_file(
+    file_path: FromPath[Path], request: Request[Any, Any, Any], state: State
+) -> Response[bytes]:
     """A stylesheet, script module or icon of the dashboard."""
     found = static_file(str(file_path))
     if found is None:

@@ -212,7 +212,7 @@ class SocialController(Controller):
         state: State,
         request: Request[Any, Any, Any],
         code: Annotated[str | None, QueryParameter(max_length=4000)] = None,
-        oauth_state: Annotated[str | None, QueryParameter(query="state", max_length=4000)] = None,
+        oauth_state: Annotated[str | None, QueryParameter(name="state", max_length=4000)] = None,
         error: Annotated[str | None, QueryParameter(max_length=500)] = None,
         error_description: Annotated[str | None, QueryParameter(max_length=2000)] = None,
     ) -> Redirect:

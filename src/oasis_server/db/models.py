@@ -174,7 +174,7 @@ class ScheduledPost(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     attempts: Mapped[int] = mapped_column(Integer(), default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    platform_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    platform_id: Mapped[str | None] = mapped_column(String(1024), nullable=True)
     published_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -53,9 +53,23 @@ def check_cron(expression: str) -> str:
 
 
 def next_run(expression: str, timezone: str, after: datetime) -> datetime:
-    """The first tick of ``expression`` in ``timezone`` strictly after ``after``, in UTC."""
+    """The first tick of ``expression`` in ``timezone`` strictly after ``after``, in UTC.
+
+    When the clocks go back, the wall-clock hour that repeats is not run twice by an expression
+    with a fixed hour ("30 2 * * *" runs once that night); one whose hour field is a wildcard
+    ("0 * * * *", "*/15 */2 * * *") keeps running by the real clock. When the clocks go forward, a
+    tick in the skipped hour runs at the first moment after it, as cron does.
+    """
+    expression = check_cron(expression)
     local = after.astimezone(zone(timezone))
-    following: datetime = croniter(check_cron(expression), local).get_next(datetime)
+    ticks = croniter(expression, local)
+    following: datetime = ticks.get_next(datetime)
+    if not expression.split(" ")[1].startswith("*"):
+        wall_clock = local.replace(tzinfo=None)
+        for _ in range(1000):  # a repeated hour holds at most 60 ticks of a fixed-hour expression
+            if following.replace(tzinfo=None) > wall_clock:
+                break
+            following = ticks.get_next(datetime)
     return following.astimezone(UTC)
 
 

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from oasis_server.db.models import ScheduledPost, Video
 from oasis_server.jobs.leases import short
 
+PLATFORM_ID_LENGTH = 1024
+"""Room for an upload session's URI (YouTube's), which is the platform id until the post's own id arrives."""
 MAX_BACKOFF_SECONDS = 3600.0
 BASE_BACKOFF_SECONDS = 30.0
 
@@ -50,6 +52,9 @@ def due_posts(session: Session, now: datetime, limit: int = 50) -> list[str]:
 def fail_posts_of_failed_videos(session: Session, now: datetime) -> int:
     """Pending posts whose video failed to render or is gone can never publish: fail them with the reason."""
     failed_videos = select(Video.id).where(Video.status == "failed")
+    hopeless = or_(ScheduledPost.video_id.in_(failed_videos), ScheduledPost.video_id.is_(None))
+    if not _any(session, and_(ScheduledPost.status == "pending", hopeless)):
+        return 0
     result = session.execute(
         update(ScheduledPost)
         .where(ScheduledPost.status == "pending", ScheduledPost.video_id.in_(failed_videos))
@@ -63,6 +68,12 @@ def fail_posts_of_failed_videos(session: Session, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0) + int(gone.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _any(session: Session, condition: ColumnElement[bool]) -> bool:
+    """Whether a post matches ``condition``: a read first, so an idle scheduler pass writes nothing
+    (on SQLite every ``UPDATE``, even of no row, takes the database's one write lock)."""
+    return session.scalar(select(ScheduledPost.id).where(condition).limit(1)) is not None
 
 
 def claim(session: Session, post_id: str, token: str, now: datetime) -> bool:
@@ -95,9 +106,28 @@ def _move(session: Session, post_id: str, token: str, **values: object) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def start(session: Session, post_id: str, token: str, now: datetime) -> bool:
-    """Begin an attempt under the claim (count it, renew the lease); ``False`` if the claim is not held."""
-    return _move(session, post_id, token, attempts=ScheduledPost.attempts + 1, claimed_at=now)
+def start(session: Session, post_id: str, token: str, now: datetime, max_attempts: int) -> bool:
+    """Begin an attempt under the claim (count it, renew the lease); ``False`` if the claim is not held.
+
+    A claim whose message keeps being delivered again (its workers died) reaches the attempt cap
+    here: the post then ends ``failed`` instead of starting once more.
+    """
+    begun = session.execute(
+        update(ScheduledPost)
+        .where(_held(post_id, token), ScheduledPost.attempts < max_attempts)
+        .values(attempts=ScheduledPost.attempts + 1, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if begun.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    fail(
+        session,
+        post_id,
+        token,
+        now,
+        f"Publishing was interrupted {max_attempts} times; it was not retried again",
+    )
+    return False
 
 
 def renew(session: Session, post_id: str, token: str, now: datetime) -> bool:
@@ -107,7 +137,7 @@ def renew(session: Session, post_id: str, token: str, now: datetime) -> bool:
 
 def record_platform_id(session: Session, post_id: str, token: str, platform_id: str) -> bool:
     """Store the platform's id for the upload, so a retry checks it instead of uploading again."""
-    return _move(session, post_id, token, platform_id=platform_id[:255])
+    return _move(session, post_id, token, platform_id=platform_id[:PLATFORM_ID_LENGTH])
 
 
 def finish(
@@ -119,7 +149,7 @@ def finish(
         post_id,
         token,
         status="published",
-        platform_id=platform_id[:255],
+        platform_id=platform_id[:PLATFORM_ID_LENGTH],
         published_url=url[:500] if url else None,
         error=None,
         claim=None,
@@ -151,7 +181,7 @@ def backoff_seconds(
 ) -> float:
     """The wait before attempt ``attempts + 1``: ``base`` (``OASIS_POST_BACKOFF_SECONDS``, 30 s) doubling,
     at most an hour, at least what the platform asked."""
-    wait = min(MAX_BACKOFF_SECONDS, base * 2 ** min(max(0, attempts - 1), 32))
+    wait = min(MAX_BACKOFF_SECONDS, base * 2.0 ** min(max(0, attempts - 1), 32))
     return max(wait, min(retry_after or 0.0, 24 * 3600.0))
 
 
@@ -168,6 +198,8 @@ def recover_stale(session: Session, now: datetime, lease_seconds: int, max_attem
             ScheduledPost.claimed_at < now - timedelta(seconds=lease_seconds),
         ),
     )
+    if not _any(session, stale):
+        return {"failed": 0, "requeued": 0}
     exhausted = session.execute(
         update(ScheduledPost)
         .where(stale, ScheduledPost.attempts >= max_attempts)
@@ -182,7 +214,7 @@ def recover_stale(session: Session, now: datetime, lease_seconds: int, max_attem
     retried = session.execute(
         update(ScheduledPost)
         .where(stale)
-        .values(status="pending", claim=None, not_before=now, updated_at=now, platform_id=None)
+        .values(status="pending", claim=None, not_before=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     return {

@@ -7,6 +7,15 @@ id the moment the publisher reports it, and ends the claim as ``published``,
 ``pending`` (a transient failure, retried with backoff) or ``failed`` (a
 permanent one, with a reason the user can act on). Refreshed tokens are saved
 back encrypted whatever the outcome.
+
+Several workers may publish for the same account at once, and platforms that
+rotate refresh tokens (TikTok) refuse the second refresh made with the same
+one. So a token that expires soon is refreshed before publishing and saved at
+once with a compare-and-set on the stored tokens; a worker whose refresh is
+refused picks up the tokens another worker just saved instead of marking the
+account expired. Every write of tokens or of an expiry is a compare-and-set
+on the tokens this worker read, so a worker never overwrites tokens that are
+newer than its own (another worker's refresh, or the user connecting again).
 """
 
 from __future__ import annotations
@@ -15,6 +24,8 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +46,28 @@ from oasis_server.db.models import SocialAccount as AccountRow
 from oasis_server.db.types import utcnow
 from oasis_server.jobs.leases import short
 from oasis_server.publishing import posts
-from oasis_server.publishing.accounts import account_of, credentials_changed, store_account
+from oasis_server.publishing.accounts import account_of, credentials_changed
 from oasis_server.publishing.platforms import build_publisher, supports
 from oasis_server.security.secret_box import SecretUnreadable
 
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "Publishing failed because of an internal error; it will be retried"
+
+REFRESH_AHEAD = timedelta(minutes=10)
+"""Tokens expiring sooner than this are refreshed before publishing (the publishers' own margin is 5 minutes)."""
+
+RIVAL_WAIT_SECONDS = 3.0
+"""After a refused refresh: how long to look for tokens another worker refreshed and is saving."""
+
+
+class StoredTokens:
+    """Which stored tokens this worker holds: the account row and the access token's ciphertext as last read
+    or written (every save encrypts afresh, so the ciphertext changes with every save)."""
+
+    def __init__(self, row: AccountRow) -> None:
+        self.row_id = row.id
+        self.version = row.access_token
 
 
 class ClaimLost(Exception):
@@ -84,7 +110,7 @@ class PostPublisher:
         """Publish ``post_id`` under claim ``token``; returns the post's status afterwards (or ``"skipped"``)."""
         context = self.context
         with context.session() as session:
-            if not posts.start(session, post_id, token, utcnow()):
+            if not posts.start(session, post_id, token, utcnow(), context.settings.post_max_attempts):
                 return "skipped"  # a stale or repeated message: someone else owns this post now
         with context.sessions() as session:
             post = session.get(ScheduledPost, post_id)
@@ -113,10 +139,13 @@ class PostPublisher:
             return self._fail(
                 post, token, f"The {post.platform} tokens could not be read; reconnect the account"
             )
+        stored = StoredTokens(row)
         before = evolve(account)
         keeper = ClaimKeeper(context, post.id, token)
         keeper.start()
         try:
+            if self._refresh_ahead(post.platform, stored, account):
+                before = evolve(account)  # saved already
             with tempfile.TemporaryDirectory(prefix="oasis-publish-") as folder:
                 path = self._fetch(video, Path(folder))
                 request = PublishRequest(
@@ -131,7 +160,10 @@ class PostPublisher:
             log.warning("Post %s: the claim was recovered by a scheduler while publishing", post.id)
             return "lost"
         except NeedsCredentials as exc:
-            self._expire(row.id, exc.message)
+            if self._stored_version(stored) != stored.version:
+                # another worker refreshed the tokens meanwhile, or the account was connected again
+                return self._retry(post, token, f"{exc.message} (retrying with newer tokens)", None)
+            self._expire(stored, exc.message)
             return self._fail(post, token, f"{exc.message}. Reconnect your {post.platform} account")
         except RetryableProviderError as exc:
             return self._retry(post, token, exc.message, exc.retry_after)
@@ -145,7 +177,7 @@ class PostPublisher:
         finally:
             keeper.stop()
             if credentials_changed(before, account):
-                self._save_account(row.id, account)
+                self._save_account(stored, account)
         with context.session() as session:
             done = posts.finish(session, post.id, token, utcnow(), result.platform_id, result.url)
         log.info("Post %s published on %s as %s", post.id, post.platform, result.platform_id)
@@ -198,18 +230,88 @@ class PostPublisher:
         log.info("Post %s will be retried in %.0f s: %s", post.id, wait, short(message))
         return "pending"
 
-    def _expire(self, row_id: str, message: str) -> None:
+    def _refresh_ahead(self, platform: str, stored: StoredTokens, account: SocialAccount) -> bool:
+        """Refresh tokens that expire soon and save them at once; ``True`` if ``account`` now holds
+        what is stored (its own refresh, or another worker's). Raises ``NeedsCredentials`` when the
+        platform refuses the refresh and no other worker saved newer tokens."""
+        expires = account.token_expires_at
+        if expires is None or not account.refresh_token or expires - utcnow() > REFRESH_AHEAD:
+            return False
+        publisher: Any = build_publisher(self.context, platform)
+        if not supports(publisher, "refresh"):
+            return False
+        try:
+            publisher.refresh(account)
+        except NeedsCredentials:
+            deadline = time.monotonic() + RIVAL_WAIT_SECONDS
+            while True:
+                if self._adopt_newer(stored, account):
+                    log.info("Using the %s tokens another worker refreshed", platform)
+                    return True
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        except OasisError as exc:  # not refreshable here (settings, network): the publisher decides
+            log.info("Could not refresh the %s tokens ahead (%s)", platform, type(exc).__name__)
+            return False
+        if not self._save_account(stored, account):
+            self._adopt_newer(stored, account)
+        return True
+
+    def _stored_version(self, stored: StoredTokens) -> str | None:
+        with self.context.sessions() as session:
+            version: str | None = session.scalar(
+                select(AccountRow.access_token).where(AccountRow.id == stored.row_id)
+            )
+        return version
+
+    def _adopt_newer(self, stored: StoredTokens, account: SocialAccount) -> bool:
+        """Load tokens saved since ``stored`` into ``account``; ``False`` if there are none."""
+        with self.context.sessions() as session:
+            row = session.get(AccountRow, stored.row_id)
+            if row is None or row.access_token == stored.version or row.status != AccountStatus.ACTIVE.value:
+                return False
+            session.expunge(row)
+        try:
+            newer = account_of(row, self.context.secrets)
+        except SecretUnreadable:
+            return False
+        account.access_token, account.refresh_token = newer.access_token, newer.refresh_token
+        account.token_expires_at, account.session = newer.token_expires_at, newer.session
+        account.account_id = newer.account_id or account.account_id
+        stored.version = row.access_token
+        return True
+
+    def _expire(self, stored: StoredTokens, message: str) -> None:
+        """Mark the account expired, unless its tokens changed since this worker read them."""
         with self.context.session() as session:
             session.execute(
                 update(AccountRow)
-                .where(AccountRow.id == row_id)
+                .where(AccountRow.id == stored.row_id, AccountRow.access_token == stored.version)
                 .values(status=AccountStatus.EXPIRED.value, status_message=short(message))
             )
 
-    def _save_account(self, row_id: str, account: SocialAccount) -> None:
+    def _save_account(self, stored: StoredTokens, account: SocialAccount) -> bool:
+        """Save refreshed tokens, unless the stored ones changed since this worker read them (theirs are
+        newer: another worker's refresh, or the account connected again); keeps the status as stored."""
+        secrets = self.context.secrets
+        version = secrets.encrypt(account.access_token)
         with self.context.session() as session:
-            row = session.get(AccountRow, row_id)
-            if row is not None:
-                status = row.status
-                store_account(row, account, self.context.secrets)
-                row.status = status  # an expiry recorded meanwhile is kept
+            result = session.execute(
+                update(AccountRow)
+                .where(AccountRow.id == stored.row_id, AccountRow.access_token == stored.version)
+                .values(
+                    access_token=version,
+                    refresh_token=secrets.encrypt(account.refresh_token) if account.refresh_token else None,
+                    token_expires_at=account.token_expires_at,
+                    session=secrets.encrypt(account.session) if account.session else None,
+                    account_id=account.account_id,
+                    updated_at=utcnow(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            log.info("Not saving refreshed tokens: the account's tokens changed meanwhile")
+            return False
+        stored.version = version
+        return True
