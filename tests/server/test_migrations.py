@@ -15,4 +15,6 @@ def test_the_migrated_database_matches_the_models(context: ServerContext) -> Non
     with context.engine.connect() as connection:
         migration = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(migration, Base.metadata)
-    assert differences == [], "a model changed without a migration under src/oasis_server/db/migrations/versions"
+    assert differences == [], (
+        "a model changed without a migration under src/oasis_server/db/migrations/versions"
+    )
