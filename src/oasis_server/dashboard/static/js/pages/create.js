@@ -59,6 +59,11 @@ export async function render(view) {
   const title = h("input", { name: "title", id: "title", type: "text", maxlength: "255", autocomplete: "off" });
   const description = h("textarea", { name: "description", id: "description", rows: "2", maxlength: "5000" });
   const author = h("p", { class: "hint", id: "quote-author" });
+  let written = "";
+  // the attribution belongs to the quote as written: editing the words drops it
+  quote.addEventListener("input", () => {
+    if (quote.value.trim() !== written) author.textContent = "";
+  });
 
   const providerSelects = {};
   const providerFields = PORTS.map((port) => {
@@ -101,6 +106,7 @@ export async function render(view) {
         providers: providers.llm ? { llm: providers.llm } : undefined,
       });
       quote.value = result.content;
+      written = result.content.trim();
       author.textContent = result.author ? `— ${result.author}` : "";
       quoteArea.say("Quote written; edit it as you like.", "ok");
       quote.focus();
