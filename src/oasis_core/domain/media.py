@@ -68,6 +68,26 @@ class Quote:
         return self.text
 
 
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` character spans of the words of ``text``, as :meth:`str.split` finds them.
+
+    Speech engines use it to tie the timings they get (per character or per
+    word event) to the words a caption shows.
+    """
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    for index, char in enumerate(text):
+        if char.isspace():
+            if start is not None:
+                spans.append((start, index))
+                start = None
+        elif start is None:
+            start = index
+    if start is not None:
+        spans.append((start, len(text)))
+    return spans
+
+
 @frozen
 class WordTiming:
     """One spoken word: its text as written and when it is heard, in seconds from the start."""

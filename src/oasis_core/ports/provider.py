@@ -57,11 +57,14 @@ An optional classmethod, for a provider that needs a key:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
 from attrs import field, frozen
+
+from oasis_core.errors import InvalidInput
 
 
 def _freeze(settings: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -86,6 +89,42 @@ class ProviderConfig:
         """The setting ``name``, or ``default`` when it is missing or empty."""
         value = self.settings.get(name)
         return value if value else default
+
+    def number(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+        """The setting ``name`` as a finite number of at least ``minimum`` (``default`` when unset).
+
+        Raises :class:`~oasis_core.errors.InvalidInput` naming the setting otherwise.
+        """
+        raw = self.setting(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= minimum):
+            raise InvalidInput(
+                f"The setting {name!r} must be a number of at least {minimum:g}, not {raw!r}", field=name
+            )
+        return value
+
+    def whole(self, name: str, default: int, *, minimum: int = 0) -> int:
+        """The setting ``name`` as a whole number of at least ``minimum`` (``default`` when unset).
+
+        Raises :class:`~oasis_core.errors.InvalidInput` naming the setting otherwise.
+        """
+        raw = self.setting(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise InvalidInput(
+                f"The setting {name!r} must be a whole number of at least {minimum}, not {raw!r}", field=name
+            )
+        return value
 
 
 @runtime_checkable

@@ -21,23 +21,7 @@ import itertools
 import math
 from collections.abc import Sequence
 
-from oasis_core.domain.media import WordTiming
-
-
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """The ``(start, end)`` character spans of the words of ``text``, as :meth:`str.split` finds them."""
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    for index, char in enumerate(text):
-        if char.isspace():
-            if start is not None:
-                spans.append((start, index))
-                start = None
-        elif start is None:
-            start = index
-    if start is not None:
-        spans.append((start, len(text)))
-    return spans
+from oasis_core.domain.media import WordTiming, word_spans
 
 
 def _fold(char: str) -> str:

@@ -71,34 +71,6 @@ _T = TypeVar("_T")
 
 
 # -- settings ----------------------------------------------------------------
-def _float_setting(config: ProviderConfig, name: str, default: float, *, minimum: float) -> float:
-    raw = config.setting(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= minimum):
-        raise InvalidInput(
-            f"The ElevenLabs {name} setting must be a number ≥ {minimum}, not {raw!r}", field=name
-        )
-    return value
-
-
-def _int_setting(config: ProviderConfig, name: str, default: int) -> int:
-    raw = config.setting(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise InvalidInput(
-            f"The ElevenLabs {name} setting must be a whole number ≥ 0, not {raw!r}", field=name
-        )
-    return value
 
 
 def _base_url(raw: str | None) -> str | None:
@@ -327,9 +299,9 @@ class ElevenLabsSpeechEngine:
         self._default_voice = (config.setting("voice") or "").strip() or None
         self._output_format = (config.setting("output_format", DEFAULT_OUTPUT_FORMAT) or "").strip()
         self._extension, self._pcm_rate = _output_format(self._output_format)
-        self._timeout = _float_setting(config, "timeout", DEFAULT_TIMEOUT, minimum=0.001)
-        self._max_retries = _int_setting(config, "max_retries", DEFAULT_MAX_RETRIES)
-        self._backoff = _float_setting(config, "retry_backoff", DEFAULT_RETRY_BACKOFF, minimum=0.0)
+        self._timeout = config.number("timeout", DEFAULT_TIMEOUT, minimum=0.001)
+        self._max_retries = config.whole("max_retries", DEFAULT_MAX_RETRIES)
+        self._backoff = config.number("retry_backoff", DEFAULT_RETRY_BACKOFF, minimum=0.0)
         self._voices: tuple[Voice, ...] | None = None
         self._voices_from_api = False
 

@@ -26,27 +26,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from oasis_core.domain.media import WordTiming
+from oasis_core.domain.media import WordTiming, word_spans
 from oasis_plugins.espeak.library import WordEvent
 
 SILENCE_THRESHOLD = 0.01
 """Samples quieter than this fraction of full scale count as silence (about -40 dBFS)."""
-
-
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """The ``(start, end)`` character spans of the words of ``text``, as :meth:`str.split` finds them."""
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    for index, char in enumerate(text):
-        if char.isspace():
-            if start is not None:
-                spans.append((start, index))
-                start = None
-        elif start is None:
-            start = index
-    if start is not None:
-        spans.append((start, len(text)))
-    return spans
 
 
 def audible_end(samples: np.ndarray, sample_rate: int, threshold: float = SILENCE_THRESHOLD) -> float:

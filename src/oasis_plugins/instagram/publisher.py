@@ -448,19 +448,6 @@ _INSTAGRAPI_ERRORS = (ig.ClientError, requests.RequestException, _CodeNeeded)
 # -- settings helpers ----------------------------------------------------------------------------------
 
 
-def _number(config: ProviderConfig, name: str, default: float) -> float:
-    raw = config.setting(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value < 0:
-        raise InvalidInput(f"The Instagram setting {name!r} must be a number ≥ 0, not {raw!r}", field=name)
-    return value
-
-
 def _delay_range(config: ProviderConfig) -> list[float] | None:
     raw = config.setting("delay_range")
     if raw is None:
@@ -512,9 +499,9 @@ class InstagramPublisher:
         self.config = config or ProviderConfig()
         self.proxy = self.config.setting("proxy")
         self.delay_range = _delay_range(self.config)
-        self.configure_timeout = _number(self.config, "configure_timeout", DEFAULT_CONFIGURE_TIMEOUT)
+        self.configure_timeout = self.config.number("configure_timeout", DEFAULT_CONFIGURE_TIMEOUT)
         self.duplicate_window = timedelta(
-            minutes=_number(self.config, "duplicate_window", DEFAULT_DUPLICATE_WINDOW)
+            minutes=self.config.number("duplicate_window", DEFAULT_DUPLICATE_WINDOW)
         )
 
     # -- connecting --------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from typing import NoReturn
 
 import openai
 
-from oasis_core.errors import InvalidInput, NeedsCredentials, ProviderError, RetryableProviderError
+from oasis_core.errors import NeedsCredentials, ProviderError, RetryableProviderError
 from oasis_core.ports.provider import ProviderConfig
 
 PROVIDER_ID = "openai"
@@ -57,39 +57,6 @@ _NO_KEY = (
 )
 
 
-def number_setting(config: ProviderConfig, name: str, default: float, *, minimum: float = 0.0) -> float:
-    """The setting ``name`` as a finite number of at least ``minimum``, or :class:`InvalidInput`."""
-    raw = config.setting(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < minimum:
-        raise InvalidInput(
-            f"The OpenAI setting {name!r} must be a number of at least {minimum:g}, not {raw!r}", field=name
-        )
-    return value
-
-
-def int_setting(config: ProviderConfig, name: str, default: int, *, minimum: int = 0) -> int:
-    """The setting ``name`` as a whole number of at least ``minimum``, or :class:`InvalidInput`."""
-    raw = config.setting(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = minimum - 1
-    if value < minimum:
-        raise InvalidInput(
-            f"The OpenAI setting {name!r} must be a whole number of at least {minimum}, not {raw!r}",
-            field=name,
-        )
-    return value
-
-
 def build_client(
     config: ProviderConfig, *, default_timeout: float, timeout_setting: str = "timeout"
 ) -> openai.OpenAI:
@@ -102,8 +69,8 @@ def build_client(
     """
     if not config.key:
         raise NeedsCredentials(_NO_KEY, provider=PROVIDER_ID)
-    timeout = number_setting(config, timeout_setting, default_timeout, minimum=0.001)
-    max_retries = int_setting(config, "max_retries", DEFAULT_MAX_RETRIES)
+    timeout = config.number(timeout_setting, default_timeout, minimum=0.001)
+    max_retries = config.whole("max_retries", DEFAULT_MAX_RETRIES)
     organization = config.setting("organization")
     project = config.setting("project")
     client = openai.OpenAI(

@@ -16,7 +16,6 @@ from oasis_plugins.openai.client import (
     COMMON_SETTINGS_ENV,
     PROVIDER_ID,
     build_client,
-    number_setting,
     openai_errors,
 )
 from oasis_plugins.openai.prompts import CONTENT_KINDS, quote_messages, visual_prompt_messages
@@ -264,7 +263,7 @@ class OpenAILanguageModel:
                 f"Unknown OpenAI content setting {self.content!r}", field="content", choices=CONTENT_KINDS
             )
         self.temperature = (
-            number_setting(config, "temperature", 1.0) if config.setting("temperature") is not None else None
+            config.number("temperature", 1.0) if config.setting("temperature") is not None else None
         )
         self._client = build_client(config, default_timeout=DEFAULT_TIMEOUT)
         self._lock = threading.Lock()
@@ -328,7 +327,7 @@ class OpenAILanguageModel:
     @classmethod
     def verify_key(cls, config: ProviderConfig) -> str:
         """List the models the key can use (the cheapest call) and say how many there are."""
-        timeout = min(number_setting(config, "timeout", VERIFY_TIMEOUT, minimum=0.001), VERIFY_TIMEOUT)
+        timeout = min(config.number("timeout", VERIFY_TIMEOUT, minimum=0.001), VERIFY_TIMEOUT)
         quick = ProviderConfig(
             key=config.key,
             settings={**config.settings, "timeout": str(timeout), "max_retries": "0"},

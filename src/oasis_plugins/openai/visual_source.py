@@ -26,7 +26,6 @@ from oasis_plugins.openai.client import (
     COMMON_SETTINGS_ENV,
     PROVIDER_ID,
     build_client,
-    int_setting,
     openai_errors,
 )
 from oasis_plugins.openai.prompts import scene_image_prompt
@@ -200,8 +199,8 @@ class OpenAIVisualSource:
             "image_quality", DEFAULT_GPT_IMAGE_QUALITY if is_gpt_image(self.model) else None
         )
         self.size = config.setting("image_size")
-        self.max_images = int_setting(config, "max_images", MAX_IMAGES, minimum=1)
-        self.concurrency = int_setting(config, "concurrency", DEFAULT_CONCURRENCY, minimum=1)
+        self.max_images = config.whole("max_images", MAX_IMAGES, minimum=1)
+        self.concurrency = config.whole("concurrency", DEFAULT_CONCURRENCY, minimum=1)
         self._client = build_client(config, default_timeout=DEFAULT_TIMEOUT, timeout_setting="image_timeout")
         self._lock = threading.Lock()
 

@@ -20,7 +20,6 @@ carries the ``publish_id`` and goes on polling).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -31,7 +30,7 @@ from urllib.parse import quote
 from attrs import frozen
 
 from oasis_core.domain.publishing import PublishRequest, PublishResult, SocialAccount
-from oasis_core.errors import InvalidInput, NeedsCredentials, ProviderError, RetryableProviderError
+from oasis_core.errors import NeedsCredentials, ProviderError, RetryableProviderError
 from oasis_core.ports.provider import ProviderConfig
 from oasis_plugins.tiktok import limits
 from oasis_plugins.tiktok.client import (
@@ -127,21 +126,6 @@ def _seconds(value: object) -> timedelta | None:
     return timedelta(seconds=float(value)) if isinstance(value, int | float) and value > 0 else None
 
 
-def _number(config: ProviderConfig, name: str, default: float, *, minimum: float) -> float:
-    raw = config.setting(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < minimum:
-        raise InvalidInput(
-            f"The TikTok setting {name!r} must be a number of at least {minimum:g}, not {raw!r}", field=name
-        )
-    return value
-
-
 class TikTokPublisher:
     """Posts videos to TikTok (Content Posting API, Direct Post) for accounts connected with Login Kit."""
 
@@ -160,14 +144,14 @@ class TikTokPublisher:
 
     def __init__(self, config: ProviderConfig | None = None) -> None:
         self.config = config or ProviderConfig()
-        self.timeout = _number(self.config, "timeout", 30.0, minimum=0.001)
-        self.upload_timeout = _number(self.config, "upload_timeout", 300.0, minimum=0.001)
-        self.poll_interval = _number(self.config, "poll_interval", 5.0, minimum=0.0)
-        self.poll_timeout = _number(self.config, "poll_timeout", 300.0, minimum=0.0)
-        self.upload_retries = int(_number(self.config, "upload_retries", 3, minimum=0))
-        self.retry_backoff = _number(self.config, "retry_backoff", 1.0, minimum=0.0)
+        self.timeout = self.config.number("timeout", 30.0, minimum=0.001)
+        self.upload_timeout = self.config.number("upload_timeout", 300.0, minimum=0.001)
+        self.poll_interval = self.config.number("poll_interval", 5.0, minimum=0.0)
+        self.poll_timeout = self.config.number("poll_timeout", 300.0, minimum=0.0)
+        self.upload_retries = int(self.config.number("upload_retries", 3, minimum=0))
+        self.retry_backoff = self.config.number("retry_backoff", 1.0, minimum=0.0)
         self.chunk_size = int(
-            _number(self.config, "chunk_size", limits.DEFAULT_CHUNK_BYTES, minimum=limits.MIN_CHUNK_BYTES)
+            self.config.number("chunk_size", limits.DEFAULT_CHUNK_BYTES, minimum=limits.MIN_CHUNK_BYTES)
         )
         limits.plan_chunks(1, self.chunk_size)  # refuses a chunk size outside TikTok's bounds now
 

@@ -351,15 +351,15 @@ class YouTubePublisher:
         self.config = config or ProviderConfig()
         self.api_base_url = self.config.setting("api_base_url")
         self.ca_certs = self.config.setting("ca_certs")
-        self.chunk_size = self._int("chunk_size", DEFAULT_CHUNK_SIZE, minimum=CHUNK_QUANTUM)
+        self.chunk_size = self.config.whole("chunk_size", DEFAULT_CHUNK_SIZE, minimum=CHUNK_QUANTUM)
         if self.chunk_size % CHUNK_QUANTUM:
             raise InvalidInput(
                 f"The YouTube setting 'chunk_size' must be a multiple of 262144 (256 KiB), not {self.chunk_size}",
                 field="chunk_size",
             )
-        self.max_retries = self._int("max_retries", DEFAULT_MAX_RETRIES, minimum=0)
-        self.retry_backoff = self._float("retry_backoff", DEFAULT_RETRY_BACKOFF, minimum=0.0)
-        self.timeout = self._float("timeout", DEFAULT_TIMEOUT, minimum=0.001)
+        self.max_retries = self.config.whole("max_retries", DEFAULT_MAX_RETRIES, minimum=0)
+        self.retry_backoff = self.config.number("retry_backoff", DEFAULT_RETRY_BACKOFF, minimum=0.0)
+        self.timeout = self.config.number("timeout", DEFAULT_TIMEOUT, minimum=0.001)
         self.category_id = self.config.setting("category_id", DEFAULT_CATEGORY_ID) or DEFAULT_CATEGORY_ID
         notify = (self.config.setting("notify_subscribers", "true") or "true").strip().lower()
         self.notify_subscribers = notify not in {"false", "0", "no", "off"}
@@ -376,35 +376,6 @@ class YouTubePublisher:
         self._sleep: Callable[[float], None] = time.sleep
 
     # -- settings -----------------------------------------------------------
-    def _int(self, name: str, default: int, *, minimum: int) -> int:
-        raw = self.config.setting(name)
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise InvalidInput(
-                f"The YouTube setting {name!r} must be a whole number of at least {minimum}, not {raw!r}",
-                field=name,
-            )
-        return value
-
-    def _float(self, name: str, default: float, *, minimum: float) -> float:
-        raw = self.config.setting(name)
-        if raw is None:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            value = float("nan")
-        if not value >= minimum or value == float("inf"):
-            raise InvalidInput(
-                f"The YouTube setting {name!r} must be a number of at least {minimum:g}, not {raw!r}",
-                field=name,
-            )
-        return value
 
     def _ssl_context(self) -> ssl.SSLContext | bool:
         return ssl.create_default_context(cafile=self.ca_certs) if self.ca_certs else True
