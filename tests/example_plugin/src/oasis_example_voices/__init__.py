@@ -25,7 +25,7 @@ class HummingSpeechEngine:
     key_env_var = None
 
     def __init__(self, config: ProviderConfig) -> None:
-        self.word_seconds = float(config.setting("word_seconds", "0.35") or 0.35)
+        self.word_seconds = config.number("word_seconds", 0.35, minimum=0.05)
 
     def voices(self) -> Sequence[Voice]:
         """A low and a high hum."""
