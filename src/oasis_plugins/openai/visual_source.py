@@ -12,7 +12,6 @@ import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,6 +21,7 @@ from oasis_core.domain.catalogue import Style
 from oasis_core.domain.media import Aspect, Scene, Visuals
 from oasis_core.errors import InvalidInput, ProviderError
 from oasis_core.ports.provider import ProviderConfig
+from oasis_core.services.scenes import overscan_size, plan_scene_groups
 from oasis_plugins.openai.client import (
     COMMON_SETTINGS_ENV,
     PROVIDER_ID,
@@ -48,9 +48,6 @@ DEFAULT_CONCURRENCY = 3
 
 MIN_SCENE_SECONDS = 4.0
 """The shortest a scene may be; a video too short for two such scenes gets one image."""
-
-OVERSCAN_PERCENT = 115
-"""Images are this percentage of the frame in each direction, leaving room for zoom and pan."""
 
 MAX_IMAGE_PROMPT = 4000
 """The longest prompt sent for one image (DALL·E 3's limit; GPT Image models take more)."""
@@ -93,30 +90,6 @@ def image_request(model: str, aspect: Aspect, *, size: str | None = None) -> dic
     return {"size": size or sizes[orientation(aspect)], "response_format": "b64_json"}
 
 
-def image_size(aspect: Aspect) -> tuple[int, int]:
-    """The pixel size of the images written for ``aspect``: 115 % of the frame, rounded up to even numbers."""
-
-    def grow(pixels: int) -> int:
-        size = -(-pixels * OVERSCAN_PERCENT // 100)
-        return size + size % 2
-
-    return grow(aspect.width), grow(aspect.height)
-
-
-def _group_bounds(weights: Sequence[int], groups: int) -> list[int]:
-    """Cut ``weights`` into ``groups`` contiguous runs of similar totals; return the cut positions."""
-    cumulative = list(accumulate(weights))
-    total = cumulative[-1]
-    cuts, previous = [], 0
-    for k in range(1, groups):
-        target = total * k / groups
-        candidates = range(previous + 1, len(weights) - (groups - k) + 1)
-        cut = min(candidates, key=lambda c: abs(cumulative[c - 1] - target))
-        cuts.append(cut)
-        previous = cut
-    return [0, *cuts, len(weights)]
-
-
 def plan_scenes(
     duration: float, scene_texts: Sequence[str], max_images: int = MAX_IMAGES
 ) -> list[tuple[float, float, str]]:
@@ -130,20 +103,10 @@ def plan_scenes(
     texts = [" ".join(text.split()) for text in scene_texts if text.strip()]
     if not texts:
         return [(0.0, duration, "")]
-    count = min(len(texts), max_images, int(duration // MIN_SCENE_SECONDS))
-    if count < 2:
-        return [(0.0, duration, " ".join(texts))]
-    bounds = _group_bounds([len(text) for text in texts], count)
-    groups = [" ".join(texts[a:b]) for a, b in pairwise(bounds)]
-    weights = [len(group) for group in groups]
-    spare = duration - count * MIN_SCENE_SECONDS
-    ends = [
-        MIN_SCENE_SECONDS * (i + 1) + spare * done / sum(weights)
-        for i, done in enumerate(accumulate(weights))
-    ]
-    ends[-1] = duration
-    starts = [0.0, *ends[:-1]]
-    return list(zip(starts, ends, groups, strict=True))
+    groups = plan_scene_groups(
+        duration, [len(text) for text in texts], max_scenes=max_images, min_seconds=MIN_SCENE_SECONDS
+    )
+    return [(start, end, " ".join(texts[a:b])) for start, end, a, b in groups]
 
 
 def fit_image(data: bytes, width: int, height: int) -> Image.Image:
@@ -261,7 +224,7 @@ class OpenAIVisualSource:
                 usage["images"] += 1
                 for name, value in counted.items():
                     usage[name] = usage.get(name, 0) + value
-        width, height = image_size(aspect)
+        width, height = overscan_size(aspect)
         try:
             image = fit_image(data, width, height)
         except (UnidentifiedImageError, OSError, ValueError) as exc:

@@ -6,7 +6,6 @@ import hashlib
 import math
 import uuid
 from collections.abc import Sequence
-from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,6 +15,7 @@ from oasis_core.domain.catalogue import Style
 from oasis_core.domain.media import Aspect, Scene, Visuals
 from oasis_core.errors import InvalidInput, ProviderError
 from oasis_core.ports.provider import ProviderConfig
+from oasis_core.services.scenes import overscan_size, plan_scene_groups
 from oasis_plugins.procedural.render import RECIPES, render
 
 MIN_SCENE_SECONDS = 5.0
@@ -24,39 +24,11 @@ MIN_SCENE_SECONDS = 5.0
 MAX_SCENES = 4
 """The most images one video gets; more script parts are grouped."""
 
-OVERSCAN_PERCENT = 115
-"""Images are this percentage of the frame in each direction, leaving room for zoom and pan."""
-
-
-def image_size(aspect: Aspect) -> tuple[int, int]:
-    """The pixel size of the images made for ``aspect``: 115 % of the frame, rounded up to even numbers."""
-
-    def grow(pixels: int) -> int:
-        size = -(-pixels * OVERSCAN_PERCENT // 100)
-        return size + size % 2
-
-    return grow(aspect.width), grow(aspect.height)
-
 
 def scene_seed(prompt: str, style_id: str, index: int) -> bytes:
     """The SHA-256 digest that seeds scene ``index`` of ``prompt`` in ``style_id`` (whitespace-normalised)."""
     text = " ".join(prompt.split())
     return hashlib.sha256(f"oasis-procedural\n{text}\n{style_id}\n{index}".encode()).digest()
-
-
-def _group(weights: Sequence[int], groups: int) -> list[int]:
-    """Split ``weights`` into ``groups`` contiguous runs of similar totals; return each run's total."""
-    cumulative = list(accumulate(weights))
-    total = cumulative[-1]
-    cuts, previous = [], 0
-    for k in range(1, groups):
-        target = total * k / groups
-        candidates = range(previous + 1, len(weights) - (groups - k) + 1)
-        cut = min(candidates, key=lambda c: abs(cumulative[c - 1] - target))
-        cuts.append(cut)
-        previous = cut
-    bounds = [0, *cuts, len(weights)]
-    return [sum(weights[a:b]) for a, b in pairwise(bounds)]
 
 
 def plan_scenes(duration: float, scene_texts: Sequence[str]) -> list[tuple[float, float]]:
@@ -67,17 +39,9 @@ def plan_scenes(duration: float, scene_texts: Sequence[str]) -> list[tuple[float
     seconds plus a share of the rest in proportion to the length of its text.
     Otherwise one scene.
     """
-    count = min(len(scene_texts), MAX_SCENES, int(duration // MIN_SCENE_SECONDS))
-    if count < 2:
-        return [(0.0, duration)]
-    totals = _group([max(len(text.strip()), 1) for text in scene_texts], count)
-    spare = duration - count * MIN_SCENE_SECONDS
-    ends = [
-        MIN_SCENE_SECONDS * (i + 1) + spare * done / sum(totals) for i, done in enumerate(accumulate(totals))
-    ]
-    ends[-1] = duration
-    starts = [0.0, *ends[:-1]]
-    return list(zip(starts, ends, strict=True))
+    weights = [max(len(text.strip()), 1) for text in scene_texts]
+    groups = plan_scene_groups(duration, weights, max_scenes=MAX_SCENES, min_seconds=MIN_SCENE_SECONDS)
+    return [(start, end) for start, end, _, _ in groups]
 
 
 class ProceduralVisualSource:
@@ -123,7 +87,7 @@ class ProceduralVisualSource:
                 field="style",
                 choices=tuple(RECIPES),
             )
-        width, height = image_size(aspect)
+        width, height = overscan_size(aspect)
         out_dir = Path(out_dir)
         scenes = []
         for index, (start, end) in enumerate(plan_scenes(duration, scene_texts)):
