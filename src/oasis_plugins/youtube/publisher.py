@@ -228,6 +228,15 @@ def translate_error(exc: HttpError) -> ProviderError:
     return ProviderError(f"YouTube refused the request (HTTP {status}){detail}", provider=PROVIDER_ID)
 
 
+def untrusted_certificate(exc: ssl.SSLCertVerificationError) -> ProviderError:
+    """The error for a TLS certificate this machine does not trust (a TLS-inspecting proxy, say)."""
+    return ProviderError(
+        f"YouTube's TLS certificate was not trusted ({exc.reason}); set ca_certs "
+        "(YOUTUBE_CA_CERTS) to the CA bundle of any TLS-inspecting proxy",
+        provider=PROVIDER_ID,
+    )
+
+
 def _retry_after(exc: HttpError) -> float | None:
     raw = exc.resp.get("retry-after")
     try:
@@ -585,11 +594,7 @@ class YouTubePublisher:
                         continue
                     raise translate_error(exc) from exc
                 except ssl.SSLCertVerificationError as exc:
-                    raise ProviderError(
-                        f"YouTube's TLS certificate was not trusted ({exc.reason}); set ca_certs "
-                        "(YOUTUBE_CA_CERTS) to the CA bundle of any TLS-inspecting proxy",
-                        provider=PROVIDER_ID,
-                    ) from exc
+                    raise untrusted_certificate(exc) from exc
                 except (OSError, httplib2.HttpLib2Error) as exc:
                     if failures < self.max_retries:
                         failures += 1
@@ -676,10 +681,7 @@ class YouTubePublisher:
                     continue
                 raise translate_error(exc) from exc
             except ssl.SSLCertVerificationError as exc:
-                raise ProviderError(
-                    f"YouTube's TLS certificate was not trusted ({exc.reason}); set ca_certs (YOUTUBE_CA_CERTS)",
-                    provider=PROVIDER_ID,
-                ) from exc
+                raise untrusted_certificate(exc) from exc
             except (OSError, httplib2.HttpLib2Error) as exc:
                 if failures < self.max_retries:
                     failures += 1
