@@ -201,3 +201,30 @@ def test_the_api_works_end_to_end(client: TestClient[Any]) -> None:
     assert client.get("/api/auth/verify", headers=auth(token)).status_code == 401
     _, second = register(client, "second@example.com")
     assert second["role"] == "user"
+
+
+def test_hot_reads_stay_off_the_event_loop_on_a_server_database(context: ServerContext, backend: str) -> None:
+    """On MariaDB a read may wait for the network or a lock, so it runs in a worker thread; on SQLite inline."""
+    import asyncio
+    import threading
+
+    async def where_it_ran() -> tuple[int, int]:
+        return threading.get_ident(), await context.read(threading.get_ident)
+
+    loop_thread, read_thread = asyncio.run(where_it_ran())
+    assert (read_thread == loop_thread) == (backend == "sqlite")
+
+
+def test_the_video_list_reads_one_index_newest_first(context: ServerContext) -> None:
+    """The list's ``ORDER BY created_at DESC, id DESC`` comes from the index (no sort step on SQLite)."""
+    names = {index["name"]: index["column_names"] for index in inspect(context.engine).get_indexes("videos")}
+    assert names["ix_videos_user_newest"] == ["user_id", "created_at", "id"]
+    if context.engine.dialect.name == "sqlite":
+        from oasis_server.api.video import _list_statements
+
+        page, _ = _list_statements(False, False)
+        sql = str(page.compile(context.engine))
+        with context.engine.connect() as connection:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ("x", 20, 0)).all()
+        steps = " ".join(str(step[-1]) for step in plan)
+        assert "ix_videos_user_newest" in steps and "TEMP B-TREE" not in steps, steps

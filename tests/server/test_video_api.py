@@ -6,13 +6,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 from tests.server.conftest import auth, register
 from tests.server.video_support import (
     VIDEO_REQUEST,
     final_status,
+    insert_video,
     load,
+    make_user,
     server_fake_catalog,
     stored_files,
     wait_for_status,
@@ -371,6 +375,51 @@ def test_the_list_is_newest_first_filtered_and_paged(client: TestClient[Any], to
     assert done["total"] == 3
     failed = client.get("/api/video/list", params={"status": "failed"}, headers=auth(token)).json()
     assert failed == {"items": [], "total": 0, "limit": 20, "offset": 0}
+
+
+@pytest.fixture
+def shelf(context: ServerContext, client: TestClient[Any], token: str) -> list[dict[str, Any]]:
+    """23 videos of Ada's (some sharing a creation time) and one of Bob's, newest first."""
+    ada = client.get("/api/auth/verify", headers=auth(token)).json()["user"]["id"]
+    start = utcnow() - timedelta(days=1)
+    videos = []
+    for index in range(23):
+        values = {
+            "created_at": start + timedelta(minutes=index // 2),  # pairs share a time: ordered by id then
+            "status": ("processing", "completed", "failed")[index % 3],
+            "category": ("hope", "love")[index % 2],
+        }
+        videos.append({"id": insert_video(context, ada, **values), **values})
+    insert_video(context, make_user(context, "bob@example.com"), created_at=start + timedelta(hours=1))
+    return sorted(videos, key=lambda video: (video["created_at"], video["id"]), reverse=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    limit=st.integers(1, 30),
+    offset=st.integers(0, 30),
+    status=st.sampled_from([None, "processing", "completed", "failed"]),
+    category=st.sampled_from([None, "hope", "love", "courage"]),
+)
+def test_every_page_and_total_match_the_filtered_list(
+    client: TestClient[Any],
+    token: str,
+    shelf: list[dict[str, Any]],
+    limit: int,
+    offset: int,
+    status: str | None,
+    category: str | None,
+) -> None:
+    wanted = [
+        video["id"]
+        for video in shelf
+        if status in (None, video["status"]) and category in (None, video["category"])
+    ]
+    params = {"limit": limit, "offset": offset, "status": status, "category": category}
+    params = {name: value for name, value in params.items() if value is not None}
+    page = client.get("/api/video/list", params=params, headers=auth(token)).json()
+    assert [item["id"] for item in page["items"]] == wanted[offset : offset + limit]
+    assert (page["total"], page["limit"], page["offset"]) == (len(wanted), limit, offset)
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"status": "done"}])

@@ -151,7 +151,7 @@ class AdminUsersController(Controller):
     path = "/api/admin/users"
     tags = ["admin"]
     dependencies = {
-        "user": Provide(provide_user, sync_to_thread=True),
+        "user": Provide(provide_user),
         "admin": Provide(provide_admin, sync_to_thread=False),
     }
 

@@ -60,6 +60,11 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _user_of(context: ServerContext, user_id: str) -> User | None:
+    with context.sessions() as session:
+        return session.get(User, user_id)
+
+
 class AuthController(Controller):
     """Accounts and sessions."""
 
@@ -134,25 +139,23 @@ class AuthController(Controller):
     @get(
         "/verify",
         operation_id="verify",
-        sync_to_thread=True,
-        dependencies={"user": Provide(provide_user, sync_to_thread=True)},
+        dependencies={"user": Provide(provide_user)},
         responses=error_responses(401),
     )
-    def verify(self, user: SignedIn, state: State) -> VerifyOut:
+    async def verify(self, user: SignedIn, state: State) -> VerifyOut:
         """The signed-in user."""
         context: ServerContext = state.ctx
-        with context.sessions() as session:
-            row = session.get(User, user.id)
-            if row is None:
-                raise ApiError(401, "Authentication required")
-            return VerifyOut(UserOut.of(row))
+        row = await context.read(_user_of, context, user.id)
+        if row is None:
+            raise ApiError(401, "Authentication required")
+        return VerifyOut(UserOut.of(row))
 
     @post(
         "/logout",
         operation_id="logout",
         status_code=204,
         sync_to_thread=True,
-        dependencies={"user": Provide(provide_user, sync_to_thread=True)},
+        dependencies={"user": Provide(provide_user)},
         responses=error_responses(401),
     )
     def logout(self, user: SignedIn, state: State) -> None:

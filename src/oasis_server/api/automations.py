@@ -139,7 +139,7 @@ class AutomationController(Controller):
 
     path = "/api/automations"
     tags = ["automations"]
-    dependencies = {"user": Provide(provide_user, sync_to_thread=True)}
+    dependencies = {"user": Provide(provide_user)}
 
     @post(
         "/",

@@ -251,7 +251,7 @@ class CatalogController(Controller):
 
     path = "/api"
     tags = ["providers"]
-    dependencies = {"user": Provide(provide_user, sync_to_thread=True)}
+    dependencies = {"user": Provide(provide_user)}
 
     @get("/providers", operation_id="listProviders", sync_to_thread=True, responses=error_responses(401))
     def list_providers(self, user: SignedIn, state: State) -> ProvidersOut:

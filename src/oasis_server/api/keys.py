@@ -182,7 +182,7 @@ class KeysController(Controller):
 
     path = "/api/keys"
     tags = ["keys"]
-    dependencies = {"user": Provide(provide_user, sync_to_thread=True)}
+    dependencies = {"user": Provide(provide_user)}
 
     @get("/", operation_id="listKeys", sync_to_thread=True, responses=error_responses(401))
     def list_keys(self, user: SignedIn, state: State) -> KeysOut:

@@ -16,6 +16,7 @@ import hmac
 import re
 import time
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Annotated, Any, BinaryIO
 
 from litestar import Request, Response, get
@@ -51,14 +52,25 @@ def media_path(video_id: str, kind: str) -> str:
     return f"/api/media/{video_id}/{FILES[kind][0]}"
 
 
+@lru_cache(maxsize=4)
 def _signing_key(jwt_secret: str) -> bytes:
     return hmac.new(jwt_secret.encode("utf-8"), _SIGNING_LABEL, hashlib.sha256).digest()
 
 
+@lru_cache(maxsize=4)
+def _keyed_hmac(jwt_secret: str) -> hmac.HMAC:
+    return hmac.new(_signing_key(jwt_secret), digestmod=hashlib.sha256)
+
+
+@lru_cache(maxsize=8192)
 def signature(jwt_secret: str, video_id: str, kind: str, expires: int) -> str:
-    """The hex HMAC-SHA256 that makes a link to ``kind`` of ``video_id`` valid until ``expires``."""
-    message = f"{video_id}\n{kind}\n{expires}".encode()
-    return hmac.new(_signing_key(jwt_secret), message, hashlib.sha256).hexdigest()
+    """The hex HMAC-SHA256 that makes a link to ``kind`` of ``video_id`` valid until ``expires``.
+
+    Remembered: a link stays the same for an hour, so lists polled again reuse it.
+    """
+    mac = _keyed_hmac(jwt_secret).copy()  # the key's inner and outer pads are computed once
+    mac.update(f"{video_id}\n{kind}\n{expires}".encode())
+    return mac.hexdigest()
 
 
 def link_expiry(now: float | None = None) -> int:

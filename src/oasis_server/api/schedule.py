@@ -126,7 +126,7 @@ class ScheduleController(Controller):
 
     path = "/api/schedule"
     tags = ["schedule"]
-    dependencies = {"user": Provide(provide_user, sync_to_thread=True)}
+    dependencies = {"user": Provide(provide_user)}
 
     @post(
         "/",

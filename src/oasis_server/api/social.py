@@ -140,7 +140,7 @@ class SocialController(Controller):
 
     path = "/api/social"
     tags = ["social"]
-    dependencies = {"user": Provide(provide_user, sync_to_thread=True)}
+    dependencies = {"user": Provide(provide_user)}
 
     @get("/list", operation_id="listSocialAccounts", sync_to_thread=True, responses=error_responses(401))
     def list_accounts(self, user: SignedIn, state: State) -> AccountsOut:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -16,7 +17,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 
 from oasis_core.catalog import PortKind
 from oasis_core.domain.catalogue import get_category, get_style
@@ -165,7 +166,36 @@ class VideoPage(msgspec.Struct):
     offset: int
 
 
-def video_out(video: Video, links: MediaLinks) -> VideoOut:
+class VideoRecord(msgspec.Struct, frozen=True):
+    """The columns of a video the API shows, read straight from the table (no ORM object)."""
+
+    id: str
+    title: str
+    description: str | None
+    category: str
+    content: str
+    visual_prompt: str
+    style: str
+    status: str
+    video_key: str | None
+    thumbnail_key: str | None
+    duration: int | None
+    created_at: datetime
+    updated_at: datetime
+    aspect: str
+    voice: str | None
+    stage: str
+    progress: int
+    error: str | None
+    usage: dict[str, Any] | None
+    providers: dict[str, Any] | None
+
+
+VIDEO_COLUMNS = tuple(getattr(Video, name) for name in VideoRecord.__struct_fields__)
+"""The columns of :class:`VideoRecord`, in its order: ``VideoRecord(*row)`` makes one from a row."""
+
+
+def video_out(video: VideoRecord, links: MediaLinks) -> VideoOut:
     """The API's view of a video row."""
     return VideoOut(
         id=video.id,
@@ -191,12 +221,49 @@ def video_out(video: Video, links: MediaLinks) -> VideoOut:
     )
 
 
-def _owned(context: ServerContext, video_id: str, user: CurrentUser) -> Video:
-    with context.sessions() as session:
-        video = session.scalar(select(Video).where(Video.id == video_id, Video.user_id == user.id))
-    if video is None:
+@cache
+def _list_statements(by_status: bool, by_category: bool) -> tuple[Select[Any], Select[tuple[int]]]:
+    """One page of a user's videos, newest first, and their count; built once per combination of filters."""
+    conditions = [Video.user_id == bindparam("user_id")]
+    if by_status:
+        conditions.append(Video.status == bindparam("status"))
+    if by_category:
+        conditions.append(Video.category == bindparam("category"))
+    page = (
+        select(*VIDEO_COLUMNS)
+        .where(*conditions)
+        .order_by(Video.created_at.desc(), Video.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return page, select(func.count()).select_from(Video).where(*conditions)
+
+
+def _page_of_videos(
+    context: ServerContext, user_id: str, status: str | None, category: str | None, limit: int, offset: int
+) -> tuple[list[VideoRecord], int]:
+    """One page of the user's videos and how many match in all."""
+    page, count = _list_statements(status is not None, bool(category))
+    values = {"user_id": user_id, "status": status, "category": category, "limit": limit, "offset": offset}
+    with context.engine.connect() as connection:
+        rows = [VideoRecord(*row) for row in connection.execute(page, values)]
+        if (rows and len(rows) < limit) or (not rows and offset == 0):
+            return rows, offset + len(rows)  # the last page: nothing follows it, so no count is needed
+        return rows, int(connection.execute(count, values).scalar_one())
+
+
+_OWNED_VIDEO = select(*VIDEO_COLUMNS).where(
+    Video.id == bindparam("video_id"), Video.user_id == bindparam("user_id")
+)
+
+
+def _owned(context: ServerContext, video_id: str, user: CurrentUser) -> VideoRecord:
+    """The user's video (404 for anyone else's, as for one that does not exist)."""
+    with context.engine.connect() as connection:
+        row = connection.execute(_OWNED_VIDEO, {"video_id": video_id, "user_id": user.id}).first()
+    if row is None:
         raise not_found("Video not found")
-    return video
+    return VideoRecord(*row)
 
 
 class VideoController(Controller):
@@ -204,7 +271,7 @@ class VideoController(Controller):
 
     path = "/api/video"
     tags = ["video"]
-    dependencies = {"user": Provide(provide_user, sync_to_thread=True)}
+    dependencies = {"user": Provide(provide_user)}
 
     @post(
         "/generate",
@@ -262,13 +329,12 @@ class VideoController(Controller):
         "/generate/{video_id:str}/status",
         operation_id="video_status",
         summary="Where a render stands",
-        sync_to_thread=True,
         responses=error_responses(400, 401, 404),
     )
-    def status(self, video_id: VideoId, user: SignedIn, state: State) -> VideoStatusOut:
+    async def status(self, video_id: VideoId, user: SignedIn, state: State) -> VideoStatusOut:
         """Status, stage and progress (0–100); ``url`` once completed, ``error`` once failed."""
         context: ServerContext = state.ctx
-        video = _owned(context, video_id, user)
+        video = await context.read(_owned, context, video_id, user)
         links = MediaLinks(context)
         return VideoStatusOut(
             id=video.id,
@@ -284,10 +350,9 @@ class VideoController(Controller):
         "/list",
         operation_id="list_videos",
         summary="The user's videos, newest first",
-        sync_to_thread=True,
         responses=error_responses(400, 401),
     )
-    def list_videos(
+    async def list_videos(
         self,
         user: SignedIn,
         state: State,
@@ -298,36 +363,20 @@ class VideoController(Controller):
     ) -> VideoPage:
         """Filter by ``status`` and ``category``; ``limit`` 1–100 (default 20) and ``offset``."""
         context: ServerContext = state.ctx
-        conditions = [Video.user_id == user.id]
-        if status:
-            conditions.append(Video.status == status)
-        if category:
-            conditions.append(Video.category == category)
-        with context.sessions() as session:
-            total = int(session.scalar(select(func.count()).select_from(Video).where(*conditions)) or 0)
-            rows = list(
-                session.scalars(
-                    select(Video)
-                    .where(*conditions)
-                    .order_by(Video.created_at.desc(), Video.id.desc())
-                    .limit(limit)
-                    .offset(offset)
-                )
-            )
+        rows, total = await context.read(_page_of_videos, context, user.id, status, category, limit, offset)
         links = MediaLinks(context)
-        return VideoPage([video_out(video, links) for video in rows], total, limit, offset)
+        return VideoPage([video_out(row, links) for row in rows], total, limit, offset)
 
     @get(
         "/{video_id:str}",
         operation_id="get_video",
         summary="One video",
-        sync_to_thread=True,
         responses=error_responses(400, 401, 404),
     )
-    def get_video(self, video_id: VideoId, user: SignedIn, state: State) -> VideoOut:
+    async def get_video(self, video_id: VideoId, user: SignedIn, state: State) -> VideoOut:
         """The video, with fresh links to its files."""
         context: ServerContext = state.ctx
-        return video_out(_owned(context, video_id, user), MediaLinks(context))
+        return video_out(await context.read(_owned, context, video_id, user), MediaLinks(context))
 
     @delete(
         "/delete/{video_id:str}",

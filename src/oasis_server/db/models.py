@@ -94,7 +94,7 @@ class Video(Base):
 
     __tablename__ = "videos"
     __table_args__ = (
-        Index("ix_videos_user_created", "user_id", "created_at"),
+        Index("ix_videos_user_newest", "user_id", "created_at", "id"),
         Index("ix_videos_status_lease", "status", "lease_until"),
     )
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import DateTime, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
@@ -48,8 +49,8 @@ class JSONText(TypeDecorator[Any]):
         return None if value is None else json.dumps(value, separators=(",", ":"), sort_keys=True)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
-        """Parse."""
-        return None if value is None else json.loads(value)
+        """Parse (msgspec: the same values as :func:`json.loads`, several times faster)."""
+        return None if value is None else msgspec.json.decode(value)
 
 
 def utcnow() -> datetime:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import jwt
 from attrs import frozen
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "jti")
+VERIFIED_TOKENS_KEPT = 4096
+"""How many verified tokens a process remembers, so a client's every request does not check the signature again."""
 
 
 class InvalidToken(Exception):
@@ -47,6 +50,9 @@ class TokenService:
     def __init__(self, secret: str, lifetime: timedelta) -> None:
         self._secret = secret
         self.lifetime = lifetime
+        # Only tokens that verified are remembered (an exception is never cached), keyed by the whole
+        # token, so a changed byte is a different key and is checked afresh. Expiry is checked on every use.
+        self._verified = lru_cache(maxsize=VERIFIED_TOKENS_KEPT)(self._decode)
 
     def issue(self, user_id: str, now: datetime) -> IssuedToken:
         """A token for ``user_id`` valid for the configured lifetime."""
@@ -59,6 +65,12 @@ class TokenService:
 
     def verify(self, token: str) -> TokenClaims:
         """The claims of a token signed with our secret and not expired, or :class:`InvalidToken`."""
+        claims = self._verified(token)
+        if claims.expires_at <= datetime.now(UTC):
+            raise InvalidToken("Signature has expired")
+        return claims
+
+    def _decode(self, token: str) -> TokenClaims:
         try:
             claims = jwt.decode(
                 token,
@@ -70,8 +82,6 @@ class TokenService:
             raise InvalidToken(str(exc)) from exc
         if not all(isinstance(claims.get(name), str) and claims[name] for name in ("sub", "jti")):
             raise InvalidToken("sub and jti must be strings")
-        from datetime import UTC
-
         return TokenClaims(
             claims["sub"],
             claims["jti"],
