@@ -4,7 +4,8 @@ Usage: ``python benchmarks/api.py [--clients 50] [--seconds 8] [--videos 1000] [
 [--server-workers N] [--only status,list] [--profile list]``
 
 It makes a fresh ``OASIS_DATA_DIR``, migrates the SQLite database, starts
-``oasis serve --no-access-log`` on a free loopback port, registers a user,
+``oasis serve --no-access-log --workers N`` (one process per CPU unless told
+otherwise) on a free loopback port, registers a user,
 inserts that user's videos straight into the database (through the models),
 warms up, then drives each workload for a fixed time (or request count) and
 prints requests/s and p50/p90/p99 latency:
@@ -513,7 +514,10 @@ def main() -> int:
     parser.add_argument("--videos", type=int, default=1000, help="videos of the user (default 1000)")
     parser.add_argument("--logins", type=int, default=200, help="at most this many logins (default 200)")
     parser.add_argument(
-        "--server-workers", type=int, default=1, help="oasis serve --workers (default 1 process)"
+        "--server-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="oasis serve --workers (default: one process per CPU)",
     )
     parser.add_argument("--quick", action="store_true", help="2 s per workload, 0.5 s warm-up")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even when a target is missed")
