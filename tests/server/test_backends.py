@@ -207,11 +207,13 @@ def test_hot_reads_stay_off_the_event_loop_on_a_server_database(context: ServerC
     """On MariaDB a read may wait for the network or a lock, so it runs in a worker thread; on SQLite inline."""
     import asyncio
     import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     async def where_it_ran() -> tuple[int, int]:
         return threading.get_ident(), await context.read(threading.get_ident)
 
-    loop_thread, read_thread = asyncio.run(where_it_ran())
+    with ThreadPoolExecutor(1) as runner:  # a loop of its own, whatever the test runner has running
+        loop_thread, read_thread = runner.submit(asyncio.run, where_it_ran()).result()
     assert (read_thread == loop_thread) == (backend == "sqlite")
 
 
