@@ -38,6 +38,7 @@ from tests.server.video_support import VIDEO_REQUEST, insert_video, make_user
 
 from oasis_core.catalog import ProviderCatalog
 from oasis_core.errors import ProviderError
+from oasis_server.api.app import create_app
 from oasis_server.api.context import ServerContext
 from oasis_server.cli.app import main
 from oasis_server.db.models import Automation, ScheduledPost, Video
@@ -50,7 +51,8 @@ EVERY_MINUTE = "* * * * *"
 
 
 @pytest.fixture
-def server_catalog() -> ProviderCatalog:
+def server_catalog(clip: Path) -> ProviderCatalog:
+    """Its compositor renders a copy of ``clip``."""
     return publishing_catalog()
 
 
@@ -624,6 +626,42 @@ def test_automations_are_private_and_can_be_changed_and_deleted(
     assert client.get(f"/api/automations/{automation['id']}", headers=auth(token)).status_code == 404
     with context.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Automation)) == 0
+
+
+def test_changing_an_automation_keeps_a_due_run_unless_the_schedule_changes(context: ServerContext) -> None:
+    with TestClient(create_app(context=context, embedded_worker=False)) as client:  # no scheduler: we tick
+        changing_an_automation(client, context)
+
+
+def changing_an_automation(client: TestClient[Any], context: ServerContext) -> None:
+    token, body = register(client, "ada@example.com")
+    user_id = str(body["id"])
+    due = utcnow() - timedelta(minutes=3)
+    automation_id = add_automation(context, user_id, due, platforms=["fake"])
+    last_run = utcnow() - timedelta(days=1)
+    with context.session() as session:
+        session.execute(update(Automation).values(last_run_at=last_run))
+    path = f"/api/automations/{automation_id}"
+
+    renamed = client.put(path, json={"name": "  Mornings  ", "caption": "New words"}, headers=auth(token))
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["name"], renamed.json()["caption"]) == ("Mornings", "New words")
+    row = automation_row(context, automation_id)
+    assert (row.next_run_at, row.last_run_at, row.cron) == (due, last_run, EVERY_MINUTE)  # still due
+    assert tick(context, nothing, utcnow())["automations"] == 1
+    assert [post.content for post in made(context, user_id)[1]] == ["New words"]
+
+    before = utcnow()
+    moved = client.put(path, json={"cron": "15 6 * * *"}, headers=auth(token))
+    assert moved.status_code == 200, moved.text
+    row = automation_row(context, automation_id)
+    assert row.next_run_at is not None and row.next_run_at > before
+    assert row.next_run_at.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M") == "06:15"
+    assert row.name == "Mornings"  # what was not sent stays
+
+    blank = client.put(path, json={"name": "   "}, headers=auth(token))
+    assert blank.status_code == 400 and "name" in blank.json()["error"]
+    assert automation_row(context, automation_id).name == "Mornings"
 
 
 def test_backoff_doubles_from_the_base_up_to_an_hour_and_respects_retry_after() -> None:

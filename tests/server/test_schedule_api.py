@@ -29,7 +29,8 @@ from oasis_server.api.context import ServerContext
 
 
 @pytest.fixture
-def server_catalog() -> ProviderCatalog:
+def server_catalog(clip: Path) -> ProviderCatalog:
+    """Its compositor renders a copy of ``clip``."""
     return publishing_catalog()
 
 

@@ -14,7 +14,7 @@ from litestar import Controller, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.errors import InvalidInput
@@ -110,8 +110,15 @@ class AutomationsOut(msgspec.Struct):
     items: list[AutomationOut]
 
 
-def _check(context: ServerContext, row: Automation) -> None:
-    """Validate a row's fields together (400 naming the field) and set its next run."""
+SCHEDULE_FIELDS = frozenset({"cron", "timezone", "enabled"})
+"""Changing any of these moves the next run; changing anything else keeps it (even one that is due)."""
+
+
+def _check(context: ServerContext, row: Automation, *, reschedule: bool = True) -> None:
+    """Validate a row's fields together (400 naming the field) and, with ``reschedule``, set its next run."""
+    row.name = row.name.strip()
+    if not row.name:
+        raise InvalidInput("The name is empty", field="name")
     row.cron = check_cron(row.cron)
     zone(row.timezone)
     row.category = get_category(row.category).id
@@ -122,7 +129,8 @@ def _check(context: ServerContext, row: Automation) -> None:
         if platform not in known:
             raise InvalidInput(f"Unknown platform {platform!r}", field="platforms", choices=known)
     row.platforms = platforms
-    row.next_run_at = next_run(row.cron, row.timezone, utcnow()) if row.enabled else None
+    if reschedule:
+        row.next_run_at = next_run(row.cron, row.timezone, utcnow()) if row.enabled else None
 
 
 def _owned(context: ServerContext, automation_id: str, user_id: str) -> Automation:
@@ -156,7 +164,7 @@ class AutomationController(Controller):
         now = utcnow()
         row = Automation(
             user_id=user.id,
-            name=data.name.strip(),
+            name=data.name,
             cron=data.cron,
             timezone=data.timezone,
             category=data.category,
@@ -210,19 +218,37 @@ class AutomationController(Controller):
         user: SignedIn,
         state: State,
     ) -> AutomationOut:
-        """Change any fields; the next run is computed again."""
+        """Change the fields given; a new cron, zone or ``enabled`` computes the next run again.
+
+        Other changes keep the next run as it is, so a run that is due still happens. Only the
+        changed columns are written: a scheduler claiming a run meanwhile keeps what it recorded.
+        """
         context: ServerContext = state.ctx
         row = _owned(context, automation_id, user.id)
-        for name in AutomationChangeIn.__struct_fields__:
-            value = getattr(data, name)
-            if value is not None:
-                setattr(row, name, list(value) if name == "platforms" else value)
-        _check(context, row)
-        row.updated_at = utcnow()
+        changed = {
+            name: list(value) if name == "platforms" else value
+            for name in AutomationChangeIn.__struct_fields__
+            if (value := getattr(data, name)) is not None
+        }
+        for name, value in changed.items():
+            setattr(row, name, value)
+        reschedule = not SCHEDULE_FIELDS.isdisjoint(changed)
+        _check(context, row, reschedule=reschedule)
+        values = {name: getattr(row, name) for name in changed}  # as _check normalised them
+        if reschedule:
+            values["next_run_at"] = row.next_run_at
+        values["updated_at"] = utcnow()
         with context.session() as session:
-            merged = session.merge(row)
-            session.flush()
-            return AutomationOut.of(merged)
+            written = session.execute(
+                update(Automation)
+                .where(Automation.id == row.id, Automation.user_id == user.id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            current = session.get(Automation, row.id)
+            if written.rowcount != 1 or current is None:  # type: ignore[attr-defined]
+                raise not_found("No such automation")  # deleted meanwhile
+            return AutomationOut.of(current)
 
     @delete(
         "/{automation_id:str}",
