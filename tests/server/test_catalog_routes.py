@@ -128,7 +128,8 @@ def test_providers_of_the_installed_plugins(client: TestClient[Any], context: Se
         kind = PortKind(port)
         assert [item["id"] for item in body[port]] == list(context.catalog.ids(kind))
         for item in body[port]:
-            assert set(item) == {"id", "name", "needs_key", "default"}
+            extra = {"connect"} if port == "publishers" else set()
+            assert set(item) == {"id", "name", "needs_key", "default", *extra}
             assert isinstance(item["name"], str) and item["name"]
             assert item["needs_key"] is None or isinstance(item["needs_key"], str)
     for port in ("llm", "speech", "visuals"):
@@ -137,6 +138,12 @@ def test_providers_of_the_installed_plugins(client: TestClient[Any], context: Se
             defaults = [item["id"] for item in body[port] if item["default"]]
             assert defaults == [context.catalog.default_id(kind)]
     assert not any(item["default"] for item in body["publishers"])
+    connect = {item["id"]: item["connect"] for item in body["publishers"]}
+    assert connect == {  # the built-in publishers, as the dashboard offers them
+        "youtube": ["oauth", "token"],
+        "tiktok": ["oauth", "token"],
+        "instagram": ["sign_in", "token"],
+    }
 
     assert body["categories"] == [{"id": c.id, "name": c.name} for c in CATEGORIES]
     assert body["styles"] == [{"id": s.id, "name": s.name} for s in STYLES]

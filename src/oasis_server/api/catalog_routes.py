@@ -6,7 +6,7 @@ import hashlib
 import logging
 import threading
 import time
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, put
@@ -24,30 +24,36 @@ from oasis_server.api.schemas import STRICT_BODY, error_responses
 from oasis_server.db.models import User
 from oasis_server.key_testing import CallTimedOut, run_with_timeout
 from oasis_server.provider_choice import CHOOSABLE, ProviderChoice, server_default_id
+from oasis_server.publishing.platforms import supports
 
 log = logging.getLogger(__name__)
 
 VOICES_TIMEOUT_SECONDS = 5.0
 USER_VOICES_TTL_SECONDS = 600.0
 _CACHE_KEY = "oasis_provider_listing"
+ConnectMethod = Literal["oauth", "sign_in", "token"]
 _cache_lock = threading.Lock()
 _user_voices: dict[str, tuple[float, list[VoiceOut] | None]] = {}
 """Voices listed with a user's own key: digest of (provider, key) → (time listed, voices)."""
 
 
-class ProviderOut(msgspec.Struct):
+class ProviderOut(msgspec.Struct, omit_defaults=True):
     """One provider of a port.
 
     ``needs_key`` is the name of the key it needs (save it with ``POST
     /api/keys``) or ``null``. ``default`` marks the provider used when a
     request names none; publishers are picked by platform, so none of them is
-    marked.
+    marked. ``connect`` (publishers only) says how an account is connected
+    with ``POST /api/social/connect``: ``oauth`` (answered with an
+    ``authorization_url``), ``sign_in`` (username and password), ``token``
+    (tokens pasted).
     """
 
     id: str
     name: str
     needs_key: str | None
     default: bool
+    connect: list[ConnectMethod] | None = None
 
 
 class ChoiceOut(msgspec.Struct):
@@ -132,9 +138,26 @@ class PluginsOut(msgspec.Struct):
 def _providers(context: ServerContext, kind: PortKind, defaults: dict[str, str]) -> list[ProviderOut]:
     default = defaults.get(kind.value)
     return [
-        ProviderOut(info.id, info.name, info.needs_key, info.id == default)
+        ProviderOut(
+            info.id,
+            info.name,
+            info.needs_key,
+            info.id == default,
+            connect_methods(info.factory) if kind is PortKind.PUBLISHER else None,
+        )
         for info in context.catalog.providers(kind)
     ]
+
+
+def connect_methods(publisher: Any) -> list[ConnectMethod]:
+    """How an account of this publisher (class or instance) can be connected, from the members it offers."""
+    methods: list[ConnectMethod] = []
+    if supports(publisher, "authorization_url") and supports(publisher, "exchange_code"):
+        methods.append("oauth")
+    if supports(publisher, "login"):
+        methods.append("sign_in")
+    methods.append("token")
+    return methods
 
 
 def _voices_of(context: ServerContext, info: ProviderInfo, key: str | None) -> list[VoiceOut] | None:

@@ -14,11 +14,10 @@ import {
   pageHeading,
 } from "../dom.js";
 
-/**
- * Platforms that connect by signing in with a username and password (instagrapi) instead of OAuth.
- * GET /api/providers does not say how each publisher connects, so the dashboard knows it here.
- */
-const SIGN_IN_PLATFORMS = new Set(["instagram"]);
+/** How a publisher's accounts connect, as GET /api/providers lists it: "oauth", "sign_in", "token". */
+function connectsBy(platform, method) {
+  return (platform.connect || ["token"]).includes(method);
+}
 
 /** The OAuth callback's news (`/?platform=…&status=…&message=…#/social`), read once and removed from the address. */
 function callbackNews() {
@@ -109,18 +108,21 @@ function platformCard(platform, account, pageArea, reload) {
     card.append(h("p", { class: "empty", text: "Not connected." }));
   }
   const actions = h("div", { class: "actions" });
-  if (SIGN_IN_PLATFORMS.has(platform.id)) {
+  if (connectsBy(platform, "sign_in")) {
     card.append(h("details", { class: "connect-method" },
       h("summary", { text: account ? `Sign in to ${platform.name} again` : `Sign in to ${platform.name}` }),
       signInForm(platform, connected)));
-  } else {
+  }
+  if (connectsBy(platform, "oauth")) {
     actions.append(actionButton(account ? `Reconnect ${platform.name}` : `Connect ${platform.name}`, area, async () => {
       const { authorization_url: url } = await api("POST", "/api/social/connect", { platform: platform.id });
       area.say(`Opening ${platform.name}…`, "info");
       window.location.assign(url);
     }, { class: "primary connect" }));
   }
-  card.append(h("details", { class: "connect-method" }, h("summary", { text: "Paste a token" }), tokenForm(platform, connected)));
+  if (connectsBy(platform, "token")) {
+    card.append(h("details", { class: "connect-method" }, h("summary", { text: "Paste a token" }), tokenForm(platform, connected)));
+  }
   if (account) {
     actions.append(confirmButton("Disconnect", "Disconnect now", area, async () => {
       await api("POST", "/api/social/disconnect", { platform: platform.id });
