@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -59,13 +60,56 @@ def handle_api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response
     return Response(error_body(exc.message, exc.fields), status_code=exc.status, headers=exc.headers)
 
 
+_ROOT_KEYS = {"data", "body", ""}
+_NAMED_FIELD = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]+)`$")
+_LENGTH = re.compile(r"^Expected `(?P<kind>str|array|object)` of length (?P<op>[<>]=) (?P<n>\d+)$")
+_BOUND = re.compile(r"^Expected `(?:int|float|number)` (?P<op>[<>]=?) (?P<n>-?[\d.]+)$")
+_WRONG_TYPE = re.compile(r"^Expected `(?P<want>[^`|]+)(?: \| null)?`, got `[^`]+`$")
+_BAD_VALUE = re.compile(r"^Invalid (?:enum )?value (?P<value>.+)$")
+_UNITS = {"str": "characters", "array": "items", "object": "entries"}
+_BOUNDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
+_TYPES = {
+    "str": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "array": "a list",
+    "object": "an object",
+}
+
+
+def plain_field_error(key: str, message: str) -> tuple[str, str]:
+    """A validator's complaint about ``key`` as ``(field, message)`` a person can act on.
+
+    msgspec reports a missing or unknown member on the object that holds it
+    (``data`` for the body); the field named is that member (``providers.llm``
+    inside an object). Anything not recognised is passed on as it is.
+    """
+    if named := _NAMED_FIELD.match(message):
+        name = named["name"] if key in _ROOT_KEYS else f"{key}.{named['name']}"
+        return name, "Required" if named["what"] == "missing required" else "Not a field of this request"
+    if length := _LENGTH.match(message):
+        unit = _UNITS[length["kind"]]
+        unit = unit.removesuffix("s").replace("entrie", "entry") if length["n"] == "1" else unit
+        return key, f"{_BOUNDS[length['op']].capitalize()} {length['n']} {unit}"
+    if bound := _BOUND.match(message):
+        return key, f"Must be {_BOUNDS[bound['op']]} {bound['n']}"
+    if wrong := _WRONG_TYPE.match(message):
+        want = _TYPES.get(wrong["want"])
+        return key, f"Must be {want}" if want else message
+    if bad := _BAD_VALUE.match(message):
+        return key, f"{bad['value']} is not an accepted value"
+    return key, message
+
+
 def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    """Malformed bodies and parameters: 400 naming each field."""
+    """Malformed bodies and parameters: 400 naming each field, in words a person can act on."""
     fields: dict[str, str] = {}
     for item in exc.extra or []:
         if isinstance(item, dict):
             key = str(item.get("key") or item.get("source") or "body")
-            fields[key] = str(item.get("message", "invalid"))
+            name, message = plain_field_error(key, str(item.get("message", "invalid")))
+            fields[name] = message
     summary = "; ".join(f"{k}: {v}" for k, v in fields.items()) or "Invalid request"
     return Response(error_body(f"Invalid request: {summary}", fields or None), status_code=400)
 
