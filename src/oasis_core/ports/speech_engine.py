@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -9,7 +10,32 @@ from typing import Protocol, runtime_checkable
 from attrs import frozen
 
 from oasis_core.domain.media import Speech
+from oasis_core.errors import InvalidInput
 from oasis_core.ports.provider import Provider
+
+MIN_RATE = 0.5
+"""The slowest speaking ``rate`` a speech engine accepts."""
+MAX_RATE = 2.0
+"""The fastest speaking ``rate`` a speech engine accepts."""
+
+
+def speaking_rate(value: object, *, field: str = "rate") -> float:
+    """``value`` as a speaking rate (a number from :data:`MIN_RATE` to :data:`MAX_RATE`).
+
+    Raises :class:`InvalidInput` naming ``field`` for anything else (text that
+    is not a number, a boolean, NaN, a value out of range).
+    """
+    try:
+        if isinstance(value, bool):
+            raise TypeError(value)
+        rate = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        rate = math.nan
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise InvalidInput(
+            f"The speaking rate must be between {MIN_RATE} and {MAX_RATE}, not {value!r}", field=field
+        )
+    return rate
 
 
 @frozen

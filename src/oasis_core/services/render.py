@@ -15,6 +15,7 @@ from oasis_core.domain.media import RenderedVideo, get_aspect, validate_text
 from oasis_core.domain.video import RenderStage
 from oasis_core.errors import InvalidInput
 from oasis_core.ports import BlobStore, Composition, Compositor, SpeechEngine, VisualSource
+from oasis_core.ports.speech_engine import speaking_rate
 from oasis_core.services.captions import plan_captions
 
 StageCallback = Callable[[RenderStage, float], None]
@@ -65,8 +66,7 @@ def check_choices(style: str, aspect: str, rate: float, music_path: Path | None)
     """Raise :class:`InvalidInput` for a style, aspect, rate or music file that cannot be used."""
     get_style(style)
     get_aspect(aspect)
-    if not 0.5 <= rate <= 2.0:
-        raise InvalidInput("The speaking rate must be between 0.5 and 2.0", field="rate")
+    speaking_rate(rate)
     if music_path is not None and not music_path.is_file():
         raise InvalidInput(f"The music file {str(music_path)!r} does not exist", field="music")
 

@@ -26,7 +26,7 @@ from elevenlabs.types import VoiceSettings
 from oasis_core.domain.media import Speech, WordTiming
 from oasis_core.errors import InvalidInput, NeedsCredentials, ProviderError, RetryableProviderError
 from oasis_core.ports.provider import ProviderConfig
-from oasis_core.ports.speech_engine import Voice
+from oasis_core.ports.speech_engine import Voice, speaking_rate
 from oasis_plugins.elevenlabs.alignment import words_from_alignment
 
 PROVIDER_ID = "elevenlabs"
@@ -46,8 +46,6 @@ MAX_RETRY_WAIT = 20.0
 """The longest wait before a retry; a rate limit asking for more is raised at once instead."""
 VERIFY_TIMEOUT = 15.0
 """The longest HTTP timeout :meth:`ElevenLabsSpeechEngine.verify_key` uses."""
-MIN_RATE, MAX_RATE = 0.5, 2.0
-"""The ``rate`` values :meth:`~ElevenLabsSpeechEngine.synthesize` accepts (the port's range)."""
 MIN_SPEED, MAX_SPEED = 0.7, 1.2
 """The ``voice_settings.speed`` range ElevenLabs accepts; ``rate`` is clamped into it."""
 
@@ -241,20 +239,6 @@ def _write_atomically(data: bytes, out_dir: Path, suffix: str) -> Path:
     return final
 
 
-def _parse_rate(value: object) -> float:
-    try:
-        if isinstance(value, bool):
-            raise TypeError(value)
-        rate = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        rate = math.nan
-    if not MIN_RATE <= rate <= MAX_RATE:
-        raise InvalidInput(
-            f"The speaking rate must be a number from {MIN_RATE} to {MAX_RATE}, not {value!r}", field="rate"
-        )
-    return rate
-
-
 def _voice_from_api(item: Any) -> Voice | None:
     voice_id = getattr(item, "voice_id", None)
     if not isinstance(voice_id, str) or not voice_id:
@@ -386,7 +370,7 @@ class ElevenLabsSpeechEngine:
         """
         if not text or text.isspace():
             raise InvalidInput("There is no text to speak", field="text")
-        speed = min(max(_parse_rate(rate), MIN_SPEED), MAX_SPEED)
+        speed = min(max(speaking_rate(rate), MIN_SPEED), MAX_SPEED)
         self._require_key()
         voice_id = self._resolve_voice(voice)
         settings = VoiceSettings(speed=speed) if speed != 1.0 else None

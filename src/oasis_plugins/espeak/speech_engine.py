@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 import os
 import tempfile
 import unicodedata
@@ -18,16 +17,12 @@ import numpy as np
 from oasis_core.domain.media import Speech
 from oasis_core.errors import InvalidInput, ProviderError
 from oasis_core.ports.provider import ProviderConfig
-from oasis_core.ports.speech_engine import Voice
+from oasis_core.ports.speech_engine import Voice, speaking_rate
 from oasis_plugins.espeak import library
 from oasis_plugins.espeak.alignment import align_words, audible_end
 
 DEFAULT_WORDS_PER_MINUTE = 175
 """espeak-ng's normal speaking rate, which ``rate=1.0`` means."""
-MIN_RATE = 0.5
-"""The slowest ``rate`` accepted."""
-MAX_RATE = 2.0
-"""The fastest ``rate`` accepted."""
 PREFERRED_DEFAULTS = ("en-us", "en")
 """The voices tried, in order, as the default when the config names none."""
 _MAX_CHOICES = 16
@@ -57,21 +52,6 @@ def _build_voices() -> tuple[tuple[Voice, ...], dict[str, str]]:
 
 def _is_english(voice: Voice) -> bool:
     return voice.language.split("-")[0] == "en"
-
-
-def _parse_rate(value: object, *, field: str) -> float:
-    """A rate as a float in [MIN_RATE, MAX_RATE], or :class:`InvalidInput`."""
-    try:
-        if isinstance(value, bool):
-            raise TypeError(value)
-        rate = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        rate = math.nan
-    if not MIN_RATE <= rate <= MAX_RATE:
-        raise InvalidInput(
-            f"The speaking rate must be a number from {MIN_RATE} to {MAX_RATE}, not {value!r}", field=field
-        )
-    return rate
 
 
 def _speakable_text(text: str) -> str:
@@ -117,7 +97,7 @@ class EspeakSpeechEngine:
     def __init__(self, config: ProviderConfig) -> None:
         self._config = config
         setting = config.setting("rate")
-        self._base_rate = 1.0 if setting is None else _parse_rate(setting, field="rate")
+        self._base_rate = 1.0 if setting is None else speaking_rate(setting)
 
     def voices(self) -> Sequence[Voice]:
         """espeak-ng's voices: the default (US English) first, other English ones next, then the rest."""
@@ -154,7 +134,7 @@ class EspeakSpeechEngine:
         """
         if not text or text.isspace():
             raise InvalidInput("There is no text to speak", field="text")
-        speed = _parse_rate(rate, field="rate") * self._base_rate
+        speed = speaking_rate(rate) * self._base_rate
         voice_id, voice_name = self._resolve_voice(voice)
         spoken = _speakable_text(text)
         result = library.synthesize(
