@@ -245,6 +245,10 @@ def _retry_after(exc: HttpError) -> float | None:
         return None
 
 
+UPLOAD_KEPT_FAILING = "The upload to YouTube kept failing ({error}); the next attempt will resume the same upload where it stopped"
+API_UNREACHABLE = "Could not reach the YouTube Data API ({error})"
+
+
 def _is_transient(exc: HttpError) -> bool:
     return exc.resp.status >= 500 or exc.resp.status == 408
 
@@ -588,23 +592,11 @@ class YouTubePublisher:
                         insert.resumable_progress = 0
                         query_first = False
                         continue
-                    if _is_transient(exc) and failures < self.max_retries:
-                        failures += 1
-                        self._backoff(failures)
-                        continue
-                    raise translate_error(exc) from exc
-                except ssl.SSLCertVerificationError as exc:
-                    raise untrusted_certificate(exc) from exc
+                    failures = self._retry_after(exc, failures, UPLOAD_KEPT_FAILING)
+                    continue
                 except (OSError, httplib2.HttpLib2Error) as exc:
-                    if failures < self.max_retries:
-                        failures += 1
-                        self._backoff(failures)
-                        continue
-                    raise RetryableProviderError(
-                        f"The upload to YouTube kept failing ({type(exc).__name__}: {exc}); the next attempt "
-                        "will resume the same upload where it stopped",
-                        provider=PROVIDER_ID,
-                    ) from exc
+                    failures = self._retry_after(exc, failures, UPLOAD_KEPT_FAILING)
+                    continue
                 else:
                     failures = 0
                     if response is not None:
@@ -631,6 +623,25 @@ class YouTubePublisher:
 
     def _backoff(self, attempt: int) -> None:
         self._sleep(min(MAX_BACKOFF, self.retry_backoff * 2 ** (attempt - 1)))
+
+    def _retry_after(self, exc: Exception, failures: int, gave_up: str) -> int:
+        """After a failed request: back off and return the failures so far, or raise what to report.
+
+        A transient error answer (5xx, 408) or a network failure is retried up to ``max_retries``
+        times; an untrusted certificate or any other answer is raised at once. ``gave_up`` is the
+        message for a network failure that outlasts the retries (``{error}`` names it).
+        """
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            raise untrusted_certificate(exc) from exc
+        if isinstance(exc, HttpError) and not _is_transient(exc):
+            raise translate_error(exc) from exc
+        if failures >= self.max_retries:
+            if isinstance(exc, HttpError):
+                raise translate_error(exc) from exc
+            error = f"{type(exc).__name__}: {exc}"
+            raise RetryableProviderError(gave_up.format(error=error), provider=PROVIDER_ID) from exc
+        self._backoff(failures + 1)
+        return failures + 1
 
     def _refresh_if_expiring(self, account: SocialAccount) -> bool:
         """Refresh when the access token is missing (only a refresh token was pasted) or expires soon."""
@@ -675,19 +686,6 @@ class YouTubePublisher:
                     refreshed = True
                     self.refresh(account)
                     continue
-                if _is_transient(exc) and failures < self.max_retries:
-                    failures += 1
-                    self._backoff(failures)
-                    continue
-                raise translate_error(exc) from exc
-            except ssl.SSLCertVerificationError as exc:
-                raise untrusted_certificate(exc) from exc
+                failures = self._retry_after(exc, failures, API_UNREACHABLE)
             except (OSError, httplib2.HttpLib2Error) as exc:
-                if failures < self.max_retries:
-                    failures += 1
-                    self._backoff(failures)
-                    continue
-                raise RetryableProviderError(
-                    f"Could not reach the YouTube Data API ({type(exc).__name__}: {exc})",
-                    provider=PROVIDER_ID,
-                ) from exc
+                failures = self._retry_after(exc, failures, API_UNREACHABLE)
