@@ -122,6 +122,12 @@ def sample_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(name="server_catalog")
+def clip_server_catalog(clip: Path) -> ProviderCatalog:
+    """The :func:`publishing_catalog`; its compositor renders a copy of ``clip``."""
+    return publishing_catalog()
+
+
 @pytest.fixture(name="_open_gates", autouse=True)
 def open_gates() -> Iterator[None]:
     """No compose gate left over from another test; any gate left closed is opened afterwards."""

@@ -19,13 +19,13 @@ from tests.server.conftest import auth, register
 from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
     GATES,
     account_row,
+    clip_server_catalog,
     connect_pasted,
     connect_tiktok,
     fresh_tiktok,
     insert_finished_video,
     open_gates,
     post_row,
-    publishing_catalog,
     running_tiktok,
     sample_clip,
     schedule,
@@ -36,7 +36,6 @@ from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
 )
 from tests.server.video_support import VIDEO_REQUEST, insert_video, make_user
 
-from oasis_core.catalog import ProviderCatalog
 from oasis_core.errors import ProviderError
 from oasis_server.api.app import create_app
 from oasis_server.api.context import ServerContext
@@ -48,12 +47,6 @@ from oasis_server.publishing.publish_job import PostPublisher
 from oasis_server.publishing.scheduler import tick
 
 EVERY_MINUTE = "* * * * *"
-
-
-@pytest.fixture
-def server_catalog(clip: Path) -> ProviderCatalog:
-    """Its compositor renders a copy of ``clip``."""
-    return publishing_catalog()
 
 
 @pytest.fixture
@@ -305,10 +298,8 @@ def test_many_posts_of_one_user_are_each_published_once(
 # -- claims and backlog (the scheduler's moves, driven by hand) ---------------------------------------------
 
 
-def test_a_claim_waiting_in_the_queue_past_the_lease_is_sent_again_without_counting_an_attempt(
-    context: ServerContext, clip: Path
-) -> None:
-    """A post whose message waits behind others longer than the lease must not be failed for it."""
+def due_post(context: ServerContext, clip: Path) -> str:
+    """A pending TikTok post, due now, of a new user's finished video; returns its id."""
     user_id = make_user(context)
     video = insert_finished_video(context, user_id, clip)
     with context.session() as session:
@@ -317,7 +308,14 @@ def test_a_claim_waiting_in_the_queue_past_the_lease_is_sent_again_without_count
         )
         session.add(row)
         session.flush()
-        post_id = row.id
+        return row.id
+
+
+def test_a_claim_waiting_in_the_queue_past_the_lease_is_sent_again_without_counting_an_attempt(
+    context: ServerContext, clip: Path
+) -> None:
+    """A post whose message waits behind others longer than the lease must not be failed for it."""
+    post_id = due_post(context, clip)
     sent: list[tuple[str, str]] = []
     lease = context.settings.post_lease_seconds
     now = utcnow()
@@ -334,15 +332,7 @@ def test_a_claim_waiting_in_the_queue_past_the_lease_is_sent_again_without_count
 def test_a_claim_whose_message_cannot_be_sent_goes_back_to_pending(
     context: ServerContext, clip: Path
 ) -> None:
-    user_id = make_user(context)
-    video = insert_finished_video(context, user_id, clip)
-    with context.session() as session:
-        row = ScheduledPost(
-            user_id=user_id, video_id=video, platform="tiktok", scheduled_time=utcnow(), status="pending"
-        )
-        session.add(row)
-        session.flush()
-        post_id = row.id
+    post_id = due_post(context, clip)
 
     def broker_down(post: str, claim: str) -> None:
         raise ConnectionError("redis is down")

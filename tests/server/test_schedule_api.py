@@ -11,12 +11,12 @@ from litestar.testing import TestClient
 from tests.fakes.tiktok_api import FakeTikTok
 from tests.server.conftest import auth, register
 from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
+    clip_server_catalog,
     connect_pasted,
     fresh_tiktok,
     insert_finished_video,
     open_gates,
     post_row,
-    publishing_catalog,
     running_tiktok,
     sample_clip,
     tiktok_env,
@@ -24,14 +24,7 @@ from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
 )
 from tests.server.video_support import insert_video
 
-from oasis_core.catalog import ProviderCatalog
 from oasis_server.api.context import ServerContext
-
-
-@pytest.fixture
-def server_catalog(clip: Path) -> ProviderCatalog:
-    """Its compositor renders a copy of ``clip``."""
-    return publishing_catalog()
 
 
 @pytest.fixture
