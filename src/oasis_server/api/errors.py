@@ -66,7 +66,7 @@ _LENGTH = re.compile(r"^Expected `(?P<kind>str|array|object)` of length (?P<op>[
 _BOUND = re.compile(r"^Expected `(?:int|float|number)` (?P<op>[<>]=?) (?P<n>-?[\d.]+)$")
 _WRONG_TYPE = re.compile(r"^Expected `(?P<want>[^`|]+)(?: \| null)?`, got `[^`]+`$")
 _BAD_VALUE = re.compile(r"^Invalid (?:enum )?value (?P<value>.+)$")
-_UNITS = {"str": "characters", "array": "items", "object": "entries"}
+_UNITS = {"str": ("character", "characters"), "array": ("item", "items"), "object": ("entry", "entries")}
 _BOUNDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
 _TYPES = {
     "str": "text",
@@ -89,8 +89,8 @@ def plain_field_error(key: str, message: str) -> tuple[str, str]:
         name = named["name"] if key in _ROOT_KEYS else f"{key}.{named['name']}"
         return name, "Required" if named["what"] == "missing required" else "Not a field of this request"
     if length := _LENGTH.match(message):
-        unit = _UNITS[length["kind"]]
-        unit = unit.removesuffix("s").replace("entrie", "entry") if length["n"] == "1" else unit
+        one, many = _UNITS[length["kind"]]
+        unit = one if length["n"] == "1" else many
         return key, f"{_BOUNDS[length['op']].capitalize()} {length['n']} {unit}"
     if bound := _BOUND.match(message):
         return key, f"Must be {_BOUNDS[bound['op']]} {bound['n']}"
