@@ -207,3 +207,12 @@ class Automation(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class UsedOAuthState(Base):
+    """An OAuth ``state`` already used by a callback (its SHA-256 digest), kept until it would expire."""
+
+    __tablename__ = "used_oauth_states"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
