@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,11 +79,12 @@ def create_user(
         check_choice(role, ROLES, "role")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise AccountError(409, "An account with this email already exists")
-    first = session.scalar(select(func.count()).select_from(User)) == 0
+    password_hash = hasher.hash(password)  # slow (bcrypt): done before any lock is taken
+    first = _no_users(session) and _first_under_lock(session)
     user = User(
         name=name,
         email=email,
-        password_hash=hasher.hash(password),
+        password_hash=password_hash,
         role="admin" if first else (role or "user"),
         status="active" if first else status,
     )
@@ -94,6 +95,26 @@ def create_user(
         raise AccountError(409, "An account with this email already exists") from exc
     log.info("Created user %s (%s)", user.id, user.role)
     return user
+
+
+def _no_users(session: Session) -> bool:
+    return session.scalar(select(User.id).limit(1)) is None
+
+
+def _first_under_lock(session: Session) -> bool:
+    """Whether this is the first user, decided so that only one of concurrent registrations says yes.
+
+    Four registrations on an empty database once all read "no users", hashed
+    their passwords and inserted: four admins. Here each first takes the
+    database's write lock on the one row every migrated database has (the
+    schema version), held until the transaction ends, and only then looks
+    again with a locking read (on MySQL/MariaDB a plain read would see the
+    transaction's older snapshot; on SQLite the write already made the
+    transaction the only writer, and ``FOR UPDATE`` compiles to nothing).
+    The others wait at the lock and then see the first user.
+    """
+    session.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    return session.scalar(select(User.id).limit(1).with_for_update()) is None
 
 
 def start_session(
