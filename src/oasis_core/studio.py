@@ -197,6 +197,7 @@ class Studio:
             voice=plan.voice,
             rate=plan.rate,
             music_path=plan.music_path,
+            category=plan.category,
         )
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as workdir:
             outcome = render_video(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, cast, runtime_checkable
 
 from attrs import frozen
 
+from oasis_core.domain.catalogue import Category
 from oasis_core.domain.media import Speech
 from oasis_core.errors import InvalidInput
 from oasis_core.ports.provider import Provider
@@ -71,3 +72,46 @@ class SpeechEngine(Provider, Protocol):
         ``Speech.duration`` and never go backwards.
         """
         ...
+
+
+@runtime_checkable
+class CategorySpeechEngine(SpeechEngine, Protocol):
+    """A speech engine that also takes the video's category, to speak in its mood (optional capability).
+
+    Such an engine declares ``takes_category = True`` and accepts a keyword
+    ``category`` in :meth:`synthesize`; the render service passes it the
+    video's :class:`~oasis_core.domain.catalogue.Category` (its id and mood
+    words) through :func:`synthesize_speech`. Engines without the flag are
+    called exactly as :class:`SpeechEngine` says, so the port stays the same
+    for them.
+    """
+
+    takes_category: ClassVar[bool]
+
+    def synthesize(
+        self,
+        text: str,
+        out_dir: Path,
+        *,
+        voice: str | None = None,
+        rate: float = 1.0,
+        category: Category | None = None,
+    ) -> Speech:
+        """As :meth:`SpeechEngine.synthesize`; ``category`` (``None``: unknown) may colour the delivery."""
+        ...
+
+
+def synthesize_speech(
+    engine: SpeechEngine,
+    text: str,
+    out_dir: Path,
+    *,
+    voice: str | None = None,
+    rate: float = 1.0,
+    category: Category | None = None,
+) -> Speech:
+    """``engine.synthesize(...)``, handing ``category`` on only to an engine that declares ``takes_category``."""
+    if category is not None and getattr(engine, "takes_category", False) is True:
+        moody = cast(CategorySpeechEngine, engine)
+        return moody.synthesize(text, out_dir, voice=voice, rate=rate, category=category)
+    return engine.synthesize(text, out_dir, voice=voice, rate=rate)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from attrs import field, frozen
 
-from oasis_core.domain.catalogue import get_style
+from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.media import RenderedVideo, get_aspect, validate_text
 from oasis_core.domain.video import RenderStage
 from oasis_core.errors import InvalidInput
 from oasis_core.ports import BlobStore, Composition, Compositor, SpeechEngine, VisualSource
-from oasis_core.ports.speech_engine import speaking_rate
+from oasis_core.ports.speech_engine import speaking_rate, synthesize_speech
 from oasis_core.services.captions import plan_captions
 
 StageCallback = Callable[[RenderStage, float], None]
@@ -29,7 +29,12 @@ _SENTENCE = re.compile(r"(?<=[.!?…;])\s+")
 
 @frozen
 class RenderRequest:
-    """What to render: the text to speak, the picture to show and how to shape it."""
+    """What to render: the text to speak, the picture to show and how to shape it.
+
+    ``category`` (a category id, or ``None``) reaches only speech engines that
+    take it (:class:`~oasis_core.ports.speech_engine.CategorySpeechEngine`), to
+    speak in the category's mood.
+    """
 
     text: str = field(converter=validate_text)
     visual_prompt: str
@@ -38,6 +43,7 @@ class RenderRequest:
     voice: str | None = None
     rate: float = 1.0
     music_path: Path | None = None
+    category: str | None = None
 
 
 @frozen
@@ -102,9 +108,12 @@ def render_video(
     check_choices(request.style, request.aspect, request.rate, request.music_path)
     check_output_path(output_path)
     style, aspect = get_style(request.style), get_aspect(request.aspect)
+    category = get_category(request.category) if request.category is not None else None
 
     report(RenderStage.SPEECH, 0.0)
-    speech = providers.speech.synthesize(request.text, workdir, voice=request.voice, rate=request.rate)
+    speech = synthesize_speech(
+        providers.speech, request.text, workdir, voice=request.voice, rate=request.rate, category=category
+    )
     duration = speech.duration + TAIL_SECONDS
     report(RenderStage.VISUALS, 0.0)
     visuals = providers.visuals.create(

@@ -11,17 +11,18 @@ lines up keeps its time. Then, for each word of the text:
   its last one ends;
 * a word with none gets times interpolated between its neighbours', in
   proportion to the letters and digits of the words involved;
-* every time is clamped into ``[0, duration]`` and starts never go back.
+* every time is clamped into ``[0, duration]`` and starts never go back
+  (both by :func:`~oasis_core.services.word_timings.fill_word_timings`).
 """
 
 from __future__ import annotations
 
 import difflib
-import itertools
 import math
 from collections.abc import Sequence
 
 from oasis_core.domain.media import WordTiming, word_spans
+from oasis_core.services.word_timings import fill_word_timings
 
 
 def _fold(char: str) -> str:
@@ -62,11 +63,6 @@ def _char_times(
     return result
 
 
-def _weight(word: str) -> int:
-    """How long a word is likely to take to say, in letters and digits (at least 1)."""
-    return max(1, sum(char.isalnum() for char in word))
-
-
 def words_from_alignment(
     text: str,
     characters: Sequence[str],
@@ -97,28 +93,4 @@ def words_from_alignment(
         found = [time for time in char_times[start:end] if time is not None]
         if found:
             known[index] = (found[0][0], found[-1][1])
-    last_end = max((end for _, end in known.values()), default=duration)
-    # Anchors: a virtual word before the first ending at 0 s and one after the last starting at the end.
-    anchors = [(-1, (0.0, 0.0)), *sorted(known.items()), (len(words), (last_end, last_end))]
-    times: list[tuple[float, float]] = [(0.0, 0.0)] * len(words)
-    for (left, (_, left_end)), (right, (right_start, _)) in itertools.pairwise(anchors):
-        if left >= 0:
-            times[left] = known[left]
-        gap = range(left + 1, right)
-        if not gap:
-            continue
-        total = sum(_weight(words[index]) for index in gap)
-        span = max(right_start - left_end, 0.0)
-        elapsed = 0
-        for index in gap:
-            begin = left_end + span * elapsed / total
-            elapsed += _weight(words[index])
-            times[index] = (begin, left_end + span * elapsed / total)
-    timings: list[WordTiming] = []
-    previous = 0.0
-    for word, (begin, finish) in zip(words, times, strict=True):
-        begin = min(max(begin, previous), duration)
-        finish = min(max(finish, begin), duration)
-        timings.append(WordTiming(word, begin, finish))
-        previous = begin
-    return tuple(timings)
+    return fill_word_timings(words, known, duration=duration)

@@ -246,6 +246,7 @@ class VideoRenderer:
             style=video.style,
             aspect=video.aspect or "9:16",
             voice=video.voice,
+            category=video.category,
         )
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as temp:
             work = Path(temp) / "work"
