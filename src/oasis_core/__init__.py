@@ -18,7 +18,9 @@ An SDK user needs one line::
     oasis_core.Studio.from_plugins().render(category="motivation", style="cinematic")
 """
 
-from oasis_core.catalog import PortKind, ProviderCatalog, ProviderInfo
+from importlib import metadata as _metadata
+
+from oasis_core.catalog import DISTRIBUTION, MissingProvider, PortKind, ProviderCatalog, ProviderInfo
 from oasis_core.domain import *  # noqa: F403 - the domain is part of the public surface
 from oasis_core.domain import __all__ as _domain_all
 from oasis_core.errors import (
@@ -49,6 +51,11 @@ from oasis_core.ports import (
 )
 from oasis_core.studio import RenderResult, Studio
 
+try:
+    __version__ = _metadata.version(DISTRIBUTION)
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
 __all__ = [
     *_domain_all,
     "DEFAULT_PLUGINS",
@@ -58,6 +65,7 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "LanguageModel",
+    "MissingProvider",
     "NeedsCredentials",
     "NotFound",
     "OasisError",

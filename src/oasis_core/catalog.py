@@ -49,6 +49,9 @@ HOOK_KINDS: dict[str, PortKind] = {
 }
 """Which port each registration hook fills."""
 
+DISTRIBUTION = "oasis-video"
+"""The distribution that ships ``oasis_core`` and the built-in plugins (what ``pip install`` names)."""
+
 _ID = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 _PROVIDER_ATTRIBUTES = ("id", "name", "needs_key", "key_env_var")
 
@@ -94,6 +97,22 @@ class ProviderInfo:
         return (self.factory.__doc__ or "").strip().splitlines()[0] if self.factory.__doc__ else ""
 
 
+@frozen
+class MissingProvider:
+    """A built-in provider that is not installed because its plugin's extra is missing."""
+
+    kind: PortKind
+    id: str
+    plugin: str
+    extra: str
+    missing_module: str
+
+    @property
+    def install_command(self) -> str:
+        """The command that installs it: ``pip install 'oasis-video[openai]'``."""
+        return f"pip install '{DISTRIBUTION}[{self.extra}]'"
+
+
 @define
 class ProviderCatalog:
     """All registered providers, by port; builds provider instances on request."""
@@ -101,6 +120,7 @@ class ProviderCatalog:
     _entries: dict[PortKind, dict[str, ProviderInfo]] = field(
         factory=lambda: {kind: {} for kind in PortKind}, alias="entries"
     )
+    _missing: dict[tuple[PortKind, str], MissingProvider] = field(factory=dict, alias="missing")
 
     def add(
         self, kind: PortKind, factory: type[Any], *, plugin: str = "local", version: str | None = None
@@ -130,6 +150,16 @@ class ProviderCatalog:
         self._entries[kind][provider_id] = ProviderInfo(
             kind, provider_id, factory.name, factory, factory.needs_key, factory.key_env_var, plugin, version
         )
+        self._missing.pop((kind, provider_id), None)
+
+    def add_missing(self, entry: MissingProvider) -> None:
+        """Record a built-in provider that cannot load without its extra (listed, never chosen)."""
+        if entry.id not in self._entries[entry.kind]:
+            self._missing[(entry.kind, entry.id)] = entry
+
+    def missing(self) -> tuple[MissingProvider, ...]:
+        """The built-in providers whose extra is not installed, in the order they were found."""
+        return tuple(self._missing.values())
 
     def remove(self, kind: PortKind, provider_id: str) -> None:
         """Forget a provider (tests use this to undo :meth:`add`)."""
@@ -144,10 +174,20 @@ class ProviderCatalog:
         return tuple(self._entries[kind])
 
     def info(self, kind: PortKind, provider_id: str) -> ProviderInfo:
-        """The provider ``provider_id`` of ``kind``, or :class:`UnknownProvider` listing the valid ids."""
+        """The provider ``provider_id`` of ``kind``, or :class:`UnknownProvider` listing the valid ids.
+
+        For a built-in provider whose extra is missing, the error gives the ``pip install`` line instead.
+        """
         try:
             return self._entries[kind][provider_id]
         except KeyError:
+            missing = self._missing.get((kind, provider_id))
+            if missing is not None:
+                raise UnknownProvider(
+                    f"The {provider_id} {kind.value} provider is not installed; "
+                    f"install it with: {missing.install_command}",
+                    field=kind.value,
+                ) from None
             raise UnknownProvider(
                 f"No {kind.value} provider {provider_id!r} is installed",
                 field=kind.value,

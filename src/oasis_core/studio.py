@@ -91,9 +91,27 @@ class Studio:
         self._settings = {name: dict(values) for name, values in (settings or {}).items()}
 
     @classmethod
-    def from_plugins(cls, **kwargs: Any) -> Studio:
-        """A studio with every installed plugin loaded (honours ``OASIS_LOAD_PLUGINS``)."""
-        return cls(load_catalog(environ=kwargs.get("environ")), **kwargs)
+    def from_plugins(
+        cls,
+        *,
+        data_dir: Path | None = None,
+        keys: Mapping[str, str] | None = None,
+        settings: Mapping[str, Mapping[str, str]] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Studio:
+        """A studio with every installed plugin loaded (honours ``OASIS_LOAD_PLUGINS``).
+
+        Args:
+            data_dir: where caches and recent quotes live (default: ``OASIS_DATA_DIR`` or a
+                per-user folder).
+            keys: API keys by the name a provider asks for (``{"openai": "sk-..."}``); a key not
+                given here comes from the provider's environment variable.
+            settings: provider id → its settings (``{"espeak": {"voice": "en-gb"}}``).
+            environ: the environment to read keys and settings from (default: ``os.environ``).
+        """
+        return cls(
+            load_catalog(environ=environ), data_dir=data_dir, keys=keys, settings=settings, environ=environ
+        )
 
     def config_for(self, kind: PortKind, provider_id: str) -> ProviderConfig:
         """The key, settings and cache folder for one provider."""
@@ -138,6 +156,20 @@ class Studio:
         providers: Mapping[str, str] | None = None,
     ) -> RenderPlan:
         """Check every choice and build the providers, without doing any work yet.
+
+        Args:
+            category: content category id (``oasis_core.domain.catalogue.CATEGORIES``).
+            style: visual style id (``oasis_core.domain.catalogue.STYLES``).
+            quote: your own text to speak; ``None`` has the language model write one.
+            visual_prompt: the picture to paint; ``None`` has the language model describe one.
+            aspect: frame shape, ``"9:16"`` (vertical), ``"1:1"`` or ``"16:9"``.
+            voice: a voice id of the speech provider (see its ``voices()``); ``None``: its default.
+            rate: speaking speed, 0.5 to 2.0.
+            music: an audio file to mix quietly under the voice.
+            output: the MP4 to write (default: ``./oasis-<category>-<time>.mp4``); the thumbnail
+                goes next to it as ``.jpg``.
+            providers: provider id by port (``{"llm": "openai", "speech": "espeak"}``); a port
+                left out uses its default provider.
 
         Raises :class:`~oasis_core.errors.InvalidInput` (or a subclass) naming
         the first bad choice and listing the valid ones.
@@ -222,15 +254,40 @@ class Studio:
             outcome.usage,
         )
 
-    def render(self, *, on_progress: ProgressCallback | None = None, **choices: Any) -> RenderResult:
+    def render(
+        self,
+        *,
+        category: str = "motivation",
+        style: str = "cinematic",
+        quote: str | None = None,
+        visual_prompt: str | None = None,
+        aspect: str = "9:16",
+        voice: str | None = None,
+        rate: float = 1.0,
+        music: str | os.PathLike[str] | None = None,
+        output: str | os.PathLike[str] | None = None,
+        providers: Mapping[str, str] | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> RenderResult:
         """Write, voice and render one video; return where it is and what it holds.
 
-        Takes the same choices as :meth:`plan` (``category``, ``style``,
-        ``quote`` — your own text —, ``visual_prompt``, ``aspect``, ``voice``,
-        ``rate``, ``music``, ``output``, ``providers`` by port such as
-        ``{"speech": "espeak"}``). Everything is validated before any work starts.
+        Takes the same choices as :meth:`plan` (see there for each one), and
+        ``on_progress``, called with the stage and the overall percentage.
+        Everything is validated before any work starts.
         """
-        return self.run(self.plan(**choices), on_progress)
+        plan = self.plan(
+            category=category,
+            style=style,
+            quote=quote,
+            visual_prompt=visual_prompt,
+            aspect=aspect,
+            voice=voice,
+            rate=rate,
+            music=music,
+            output=output,
+            providers=providers,
+        )
+        return self.run(plan, on_progress)
 
     @staticmethod
     def _check_voice(providers: RenderProviders, voice: str | None) -> None:
