@@ -16,12 +16,13 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 from attrs import field, frozen
 
 from oasis_core.errors import OasisError
 from oasis_core.paths import default_data_dir
+from oasis_server.security.client_address import Network, parse_networks
 
 MIN_SECRET_LENGTH = 32
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
@@ -32,18 +33,53 @@ class ConfigurationError(OasisError):
     """A setting is missing or unusable; the message names it and says what to do."""
 
 
-def parse_duration(value: str) -> timedelta:
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+ENVIRONMENTS = ("development", "test", "production")
+
+
+def invalid(name: str, value: str, accepts: str) -> ConfigurationError:
+    """The one message for a setting that cannot be used: the variable, its value, what it accepts.
+
+    Every check of a setting raises through here, so an operator reads the
+    same kind of sentence whatever they got wrong.
+    """
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return ConfigurationError(f"{name}={shown!r} is not accepted: {accepts}")
+
+
+def parse_duration(value: str, name: str = "JWT_EXPIRES_IN") -> timedelta:
     """``"7d"``, ``"12h"``, ``"30m"``, ``"3600"`` (seconds) → a timedelta."""
     match = _DURATION.match(value)
     if not match or int(match.group(1)) <= 0:
-        raise ConfigurationError(f"JWT_EXPIRES_IN={value!r} is not a duration such as 7d, 12h, 30m or 3600")
+        raise invalid(name, value, "a duration above zero such as 7d, 12h, 30m or 3600 (seconds)")
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in _TRUE | _FALSE:
+        raise invalid(name, value, "true or false (also 1/0, yes/no, on/off)")
+    return value in _TRUE
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str = "") -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value and value not in choices:
+        raise invalid(name, value, "one of " + ", ".join(choices))
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in schemes or not (parts.netloc or parts.path):
+        raise invalid(name, value, "a URL starting with " + " or ".join(f"{s}://" for s in schemes))
+    return value
 
 
 def _persisted_secret(path: Path, make: str) -> str:
@@ -68,6 +104,8 @@ def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
     if env.get("DATABASE_URL"):
         return env["DATABASE_URL"]
     if env.get("DB_HOST"):
+        if env.get("DB_PORT"):
+            _whole(env, "DB_PORT", 3306, low=1, high=65535)
         user = quote_plus(env.get("DB_USER", "root"))
         password = quote_plus(env.get("DB_PASSWORD", ""))
         port = f":{env['DB_PORT']}" if env.get("DB_PORT") else ""
@@ -76,22 +114,51 @@ def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'oasis.db'}"
 
 
-def _whole(env: Mapping[str, str], name: str, default: int, *, low: int) -> int:
-    text = env.get(name, str(default))
-    if not text.isdigit() or int(text) < low:
-        raise ConfigurationError(f"{name} must be a whole number of at least {low} (default {default})")
-    return int(text)
+def _whole(env: Mapping[str, str], name: str, default: int, *, low: int, high: int | None = None) -> int:
+    """A whole number from ``low`` to ``high``; unset or empty gives ``default``."""
+    text = env.get(name, "").strip() or str(default)
+    if text.isascii() and text.isdigit() and low <= int(text) <= (high if high is not None else int(text)):
+        return int(text)
+    bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    raise invalid(name, text, f"a whole number {bounds} (default {default})")
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    text = env.get(name, str(default))
+def _seconds(
+    env: Mapping[str, str], name: str, default: float, *, low: float = 0.05, high: float = 3600
+) -> float:
+    """A number of seconds from ``low`` to ``high``; unset or empty gives ``default``."""
+    text = env.get(name, "").strip() or str(default)
     try:
         value = float(text)
     except ValueError:
-        value = -1.0
-    if not 0.05 <= value <= 3600:
-        raise ConfigurationError(f"{name} must be a number of seconds from 0.05 to 3600 (default {default})")
+        value = float("nan")
+    if not low <= value <= high:  # NaN and infinities fail here too
+        raise invalid(name, text, f"a number of seconds from {low:g} to {high:g} (default {default:g})")
     return value
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
+    try:
+        return parse_networks(env.get(name, ""))
+    except ValueError as exc:
+        raise invalid(
+            name, str(exc), "IP addresses or networks, comma-separated (127.0.0.1, 10.0.0.0/8, ::1)"
+        ) from None
+
+
+def _secret_keys(raw: str) -> tuple[str, ...]:
+    from cryptography.fernet import Fernet
+
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    for key in keys:
+        try:
+            Fernet(key.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            raise ConfigurationError(
+                "OASIS_SECRET_KEYS holds a value that is not a Fernet key: it accepts keys made by "
+                "`oasis secrets generate` (44 characters of URL-safe base64), comma-separated, newest first"
+            ) from None
+    return keys
 
 
 def _port_choices(text: str) -> dict[str, str]:
@@ -100,7 +167,7 @@ def _port_choices(text: str) -> dict[str, str]:
         port, _, provider = item.partition("=")
         if port.strip() not in {"llm", "speech", "visuals"} or not provider.strip():
             raise ConfigurationError(
-                f"OASIS_DEFAULT_PROVIDERS: {item!r} is not port=provider with a port of llm, speech or visuals "
+                f"OASIS_DEFAULT_PROVIDERS: {item!r} is not accepted: port=provider with a port of llm, speech or visuals "
                 "(for example llm=openai,visuals=procedural)"
             )
         choices[port.strip()] = provider.strip()
@@ -138,6 +205,22 @@ class Settings:
     """``OASIS_DEFAULT_PROVIDERS`` (``llm=openai,visuals=procedural``): the server's default per port."""
     post_backoff_seconds: float = 30.0
     """The first wait before a post that failed transiently is tried again (doubling, at most an hour)."""
+    max_video_seconds: int = 180
+    """``OASIS_MAX_VIDEO_SECONDS``: the longest video (speech included) a render may produce."""
+    max_queued_renders: int = 5
+    """``OASIS_MAX_QUEUED_RENDERS``: a user's videos queued or rendering at once (admins may change it per user)."""
+    max_concurrent_renders: int = 2
+    """``OASIS_MAX_CONCURRENT_RENDERS``: a user's videos rendering at the same moment."""
+    min_automation_interval: int = 3600
+    """``OASIS_MIN_AUTOMATION_INTERVAL``: the least time, in seconds, between two runs of one automation."""
+    trusted_proxies: tuple[Network, ...] = ()
+    """``OASIS_TRUSTED_PROXIES``: the only peers whose ``Forwarded``/``X-Forwarded-For`` headers are believed."""
+    login_address_max_failures: int = 100
+    """``OASIS_LOGIN_ADDRESS_MAX_FAILURES``: failed sign-ins from one address (all accounts) before it waits."""
+    login_account_max_failures: int = 100
+    """``OASIS_LOGIN_ACCOUNT_MAX_FAILURES``: failures on one account (all addresses) before each address gets one try."""
+    login_max_wait_seconds: int = 300
+    """``OASIS_LOGIN_MAX_WAIT_SECONDS``: the longest wait a sign-in throttle imposes."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -161,7 +244,12 @@ class Settings:
             for key, value in dotenv_values(dotenv_path).items():
                 if value is not None:
                     env.setdefault(key, value)
-        production = "production" in {env.get("OASIS_ENV", "").lower(), env.get("NODE_ENV", "").lower()}
+        production = "production" in {
+            _choice(env, "OASIS_ENV", ENVIRONMENTS),
+            env.get("NODE_ENV", "")
+            .strip()
+            .lower(),  # the original design's switch: any other value is ignored
+        }
         data_dir = default_data_dir(env)
 
         jwt_secret = env.get("JWT_SECRET", "")
@@ -185,39 +273,46 @@ class Settings:
             from cryptography.fernet import Fernet
 
             raw_keys = _persisted_secret(data_dir / "secret-keys", Fernet.generate_key().decode())
-        keys = tuple(k.strip() for k in raw_keys.split(",") if k.strip())
+        keys = _secret_keys(raw_keys)
 
-        rounds_text = env.get("OASIS_BCRYPT_ROUNDS", "12")
-        if not rounds_text.isdigit() or not 4 <= int(rounds_text) <= 20:
-            raise ConfigurationError("OASIS_BCRYPT_ROUNDS must be a whole number from 4 to 20 (default 12)")
-        if production and int(rounds_text) < 12:
-            raise ConfigurationError("OASIS_BCRYPT_ROUNDS must be at least 12 in production")
-        port_text = env.get("PORT", "3000")
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigurationError(f"PORT={port_text!r} is not a port number")
+        rounds = _whole(env, "OASIS_BCRYPT_ROUNDS", 12, low=4, high=20)
+        if production and rounds < 12:
+            raise invalid("OASIS_BCRYPT_ROUNDS", str(rounds), "a whole number from 12 to 20 in production")
+        public_url = _url(env, "OASIS_PUBLIC_URL", ("http", "https"))
+        cors = tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
+        for origin in (o for o in cors if o != "*"):
+            _url({"CORS_ORIGINS": origin}, "CORS_ORIGINS", ("http", "https"))
         return cls(
             data_dir=data_dir,
             database_url=_database_url(env, data_dir),
-            redis_url=env.get("REDIS_URL") or None,
+            redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
             jwt_secret=jwt_secret,
-            jwt_expires=parse_duration(env.get("JWT_EXPIRES_IN", "7d")),
+            jwt_expires=parse_duration(env.get("JWT_EXPIRES_IN", "").strip() or "7d"),
             secret_keys=keys,
             production=production,
-            allow_signup=_flag(env.get("OASIS_ALLOW_SIGNUP"), True),
-            cors_origins=tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()),
-            host=env.get("HOST", "127.0.0.1"),
-            port=int(port_text),
-            bcrypt_rounds=int(rounds_text),
+            allow_signup=_flag(env, "OASIS_ALLOW_SIGNUP", True),
+            cors_origins=cors,
+            host=env.get("HOST", "").strip() or "127.0.0.1",
+            port=_whole(env, "PORT", 3000, low=1, high=65535),
+            bcrypt_rounds=rounds,
             environ=env,
             storage_bucket=env.get("STORAGE_BUCKET") or None,
-            video_lease_seconds=int(env.get("OASIS_VIDEO_LEASE_SECONDS", "120")),
-            video_max_attempts=int(env.get("OASIS_VIDEO_MAX_ATTEMPTS", "3")),
-            login_max_failures=int(env.get("OASIS_LOGIN_MAX_FAILURES", "10")),
-            login_window_seconds=int(env.get("OASIS_LOGIN_WINDOW_SECONDS", "900")),
+            video_lease_seconds=_whole(env, "OASIS_VIDEO_LEASE_SECONDS", 120, low=5),
+            video_max_attempts=_whole(env, "OASIS_VIDEO_MAX_ATTEMPTS", 3, low=1),
+            login_max_failures=_whole(env, "OASIS_LOGIN_MAX_FAILURES", 10, low=1),
+            login_window_seconds=_whole(env, "OASIS_LOGIN_WINDOW_SECONDS", 900, low=1),
+            login_address_max_failures=_whole(env, "OASIS_LOGIN_ADDRESS_MAX_FAILURES", 100, low=1),
+            login_account_max_failures=_whole(env, "OASIS_LOGIN_ACCOUNT_MAX_FAILURES", 100, low=1),
+            login_max_wait_seconds=_whole(env, "OASIS_LOGIN_MAX_WAIT_SECONDS", 300, low=1),
+            trusted_proxies=_networks(env, "OASIS_TRUSTED_PROXIES"),
             post_lease_seconds=_whole(env, "OASIS_POST_LEASE_SECONDS", 300, low=5),
             post_max_attempts=_whole(env, "OASIS_POST_MAX_ATTEMPTS", 5, low=1),
             scheduler_interval=_seconds(env, "OASIS_SCHEDULER_INTERVAL", 1.0),
-            public_url=(env.get("OASIS_PUBLIC_URL") or "").rstrip("/") or None,
+            public_url=public_url.rstrip("/") if public_url else None,
             default_providers=_port_choices(env.get("OASIS_DEFAULT_PROVIDERS", "")),
             post_backoff_seconds=_seconds(env, "OASIS_POST_BACKOFF_SECONDS", 30.0),
+            max_video_seconds=_whole(env, "OASIS_MAX_VIDEO_SECONDS", 180, low=5),
+            max_queued_renders=_whole(env, "OASIS_MAX_QUEUED_RENDERS", 5, low=1),
+            max_concurrent_renders=_whole(env, "OASIS_MAX_CONCURRENT_RENDERS", 2, low=1),
+            min_automation_interval=_whole(env, "OASIS_MIN_AUTOMATION_INTERVAL", 3600, low=0),
         )

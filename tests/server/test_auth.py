@@ -28,7 +28,7 @@ from oasis_server.security.tokens import TokenService
 from oasis_server.settings import ConfigurationError, Settings
 
 MAX_FAILURES = 3
-ADDRESS_LIMIT = MAX_FAILURES * 5  # see LoginThrottle.address_limit
+ADDRESS_LIMIT = MAX_FAILURES * 5
 USER_FIELDS = {"id", "name", "email", "role", "status", "created_at", "last_login", "avatar"}
 
 
@@ -39,6 +39,7 @@ def api_env(tmp_path: Path) -> dict[str, str]:
         "OASIS_DATA_DIR": str(tmp_path / "data"),
         "OASIS_BCRYPT_ROUNDS": "4",
         "OASIS_LOGIN_MAX_FAILURES": str(MAX_FAILURES),
+        "OASIS_LOGIN_ADDRESS_MAX_FAILURES": str(ADDRESS_LIMIT),
     }
 
 
@@ -209,7 +210,12 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client: TestClient
 
 @pytest.mark.backends("sqlite")
 def test_unknown_email_and_wrong_password_take_similar_time(api_env: dict[str, str]) -> None:
-    env = {**api_env, "OASIS_BCRYPT_ROUNDS": "10", "OASIS_LOGIN_MAX_FAILURES": "1000"}
+    env = {
+        **api_env,
+        "OASIS_BCRYPT_ROUNDS": "10",
+        "OASIS_LOGIN_MAX_FAILURES": "1000",
+        "OASIS_LOGIN_ADDRESS_MAX_FAILURES": "1000",
+    }
     ctx = build_context(env)
     with TestClient(create_app(context=ctx)) as client:
         register(client, "ada@example.com")

@@ -20,6 +20,7 @@ from oasis_server.api.errors import ApiError
 from oasis_server.api.schemas import STRICT_BODY, Email, Name, Password, UserOut, error_responses
 from oasis_server.db.models import User
 from oasis_server.db.types import utcnow
+from oasis_server.security.client_address import client_address as forwarded_client
 from oasis_server.security.passwords import MAX_BYTES
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,14 @@ class VerifyOut(msgspec.Struct):
     user: UserOut
 
 
-def client_address(request: Request[Any, Any, Any]) -> str:
-    """The peer address (proxies must be trusted explicitly in the ASGI server, not here)."""
-    return request.client.host if request.client else "unknown"
+def client_address(request: Request[Any, Any, Any], context: ServerContext) -> str:
+    """The client's address: the peer, or what a proxy in ``OASIS_TRUSTED_PROXIES`` forwarded."""
+    return forwarded_client(
+        request.client.host if request.client else None,
+        context.settings.trusted_proxies,
+        forwarded=request.headers.getall("forwarded", []),
+        x_forwarded_for=request.headers.getall("x-forwarded-for", []),
+    )
 
 
 def _user_of(context: ServerContext, user_id: str) -> User | None:
@@ -112,11 +118,13 @@ class AuthController(Controller):
             email = normalise_email(data.email)
         except InvalidInput:
             email = data.email.strip().lower()
-        address = client_address(request)
+        address = client_address(request, context)
         wait = context.throttle.retry_after(email, address)
         if wait is not None:
             raise ApiError(
-                429, "Too many failed sign-ins; try again later", headers={"Retry-After": str(wait)}
+                429,
+                f"Too many failed sign-ins from your address; try again in {wait} s",
+                headers={"Retry-After": str(wait)},
             )
         if len(data.password.encode("utf-8")) > MAX_BYTES:
             raise InvalidInput(f"The password is longer than {MAX_BYTES} bytes", field="password")
@@ -133,7 +141,7 @@ class AuthController(Controller):
                 user.password_hash = context.hasher.hash(data.password)
             user.last_login = utcnow()
             issued = start_session(session, context.tokens, user)
-        context.throttle.succeeded(email)
+        context.throttle.succeeded(email, address)
         return AuthOut(issued.token, issued.expires_at, UserOut.of(user))
 
     @get(

@@ -19,7 +19,7 @@ from oasis_core.ports.provider import ProviderConfig
 from oasis_server.db.engine import make_engine, make_sessionmaker
 from oasis_server.security.passwords import PasswordHasher
 from oasis_server.security.secret_box import SecretBox
-from oasis_server.security.throttle import LoginThrottle, MemoryCounter, RedisCounter
+from oasis_server.security.throttle import LoginThrottle, MemoryCounter, RedisCounter, ThrottlePolicy
 from oasis_server.security.tokens import TokenService
 from oasis_server.settings import Settings
 
@@ -29,6 +29,17 @@ P = ParamSpec("P")
 T = TypeVar("T")
 Enqueue = Callable[[str], None]
 """Sends a render job for a video id to the workers."""
+
+
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    """The sign-in throttle's limits from the ``OASIS_LOGIN_*`` settings."""
+    return ThrottlePolicy(
+        account_address_limit=settings.login_max_failures,
+        address_limit=settings.login_address_max_failures,
+        account_limit=settings.login_account_max_failures,
+        window=settings.login_window_seconds,
+        max_wait=settings.login_max_wait_seconds,
+    )
 
 
 @define
@@ -67,7 +78,7 @@ class ServerContext:
             hasher=PasswordHasher(settings.bcrypt_rounds),
             tokens=TokenService(settings.jwt_secret, settings.jwt_expires),
             secrets=SecretBox(settings.secret_keys),
-            throttle=LoginThrottle(counter, settings.login_max_failures, settings.login_window_seconds),
+            throttle=LoginThrottle(counter, throttle_policy(settings)),
             redis=redis_client,
         )
 

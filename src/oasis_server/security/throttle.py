@@ -1,4 +1,14 @@
-"""Login throttling: failures counted per account and per client address, in Redis when there is one."""
+"""Login throttling that slows guessing down without letting anyone lock a user out.
+
+Failures are counted per account *and* address, per address, and per account
+over all addresses (in Redis when there is one, so every API process shares
+them). Past a limit an address must wait before its next try, a wait that
+starts short and doubles with each further failure, up to a cap: never a long
+hard lock. The account-wide count never refuses an address that has not
+failed on the account, so an attacker cannot keep a user who has the right
+password out, whatever they send from elsewhere; it only cuts each address
+down to one try before its waits begin.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +18,14 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from attrs import frozen
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60.0
+"""How often the in-memory counter drops the windows that have expired."""
+FIRST_WAIT_SECONDS = 2
 
 
 class Counter(Protocol):
@@ -30,17 +45,28 @@ class Counter(Protocol):
 
 
 class MemoryCounter:
-    """Counters in this process (the embedded default)."""
+    """Counters in this process (the embedded default).
+
+    Expired windows are dropped at most :data:`SWEEP_SECONDS` after they
+    expire, so keys made up by a client (random emails, spoofed addresses)
+    do not pile up for the life of the process.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._counts: dict[str, tuple[int, float]] = {}
+        self._next_sweep = clock() + SWEEP_SECONDS
+
+    def __len__(self) -> int:
+        """How many windows are kept (expired ones not yet swept included)."""
+        return len(self._counts)
 
     def hit(self, key: str, window: int) -> int:
         """See :class:`Counter`."""
         now = self._clock()
         with self._lock:
+            self._sweep(now)
             count, expires = self._counts.get(key, (0, now + window))
             if expires <= now:
                 count, expires = 0, now + window
@@ -51,6 +77,7 @@ class MemoryCounter:
         """See :class:`Counter`."""
         now = self._clock()
         with self._lock:
+            self._sweep(now)
             count, expires = self._counts.get(key, (0, now))
             if expires <= now:
                 return 0, 0
@@ -61,9 +88,16 @@ class MemoryCounter:
         with self._lock:
             self._counts.pop(key, None)
 
+    def _sweep(self, now: float) -> None:
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_SECONDS
+        for key in [key for key, (_, expires) in self._counts.items() if expires <= now]:
+            del self._counts[key]
+
 
 class RedisCounter:
-    """Counters in Redis, shared by every API process.
+    """Counters in Redis, shared by every API process; Redis expires them itself.
 
     While Redis is unreachable it counts in this process instead (still
     throttling, per process), so signing in keeps working through an outage.
@@ -108,29 +142,61 @@ class RedisCounter:
             log.warning("Redis is unreachable; a sign-in counter was not reset")
 
 
-class LoginThrottle:
-    """Refuses logins after ``limit`` failures in ``window`` seconds, per email and per address."""
+@frozen
+class ThrottlePolicy:
+    """The limits of :class:`LoginThrottle` (``OASIS_LOGIN_*`` settings)."""
 
-    def __init__(self, counter: Counter, limit: int, window: int) -> None:
+    account_address_limit: int = 10
+    """Failures on one account from one address before that address waits."""
+    address_limit: int = 100
+    """Failures from one address, over all accounts, before it waits: high, for offices behind one address."""
+    account_limit: int = 100
+    """Failures on one account from all addresses before each address gets only one try."""
+    window: int = 900
+    """Seconds a count lives after its first failure."""
+    max_wait: int = 300
+    """The longest wait; waits start at :data:`FIRST_WAIT_SECONDS` and double with each further failure."""
+
+    def wait(self, excess: int) -> int:
+        """The wait after a failure ``excess`` failures past a limit (0 for the failure that reached it)."""
+        return min(self.max_wait, FIRST_WAIT_SECONDS << min(excess, 30))
+
+
+class LoginThrottle:
+    """Decides whether a sign-in may be tried now, and records failures and successes."""
+
+    def __init__(self, counter: Counter, policy: ThrottlePolicy) -> None:
         self.counter = counter
-        self.limit = limit
-        self.window = window
-        self.address_limit = limit * 5  # an office behind one address: stricter per account than per address
+        self.policy = policy
 
     def retry_after(self, email: str, address: str) -> int | None:
-        """Seconds to wait if either counter is over its limit, else ``None``."""
-        waits = []
-        for key, limit in ((f"email:{email}", self.limit), (f"addr:{address}", self.address_limit)):
-            count, ttl = self.counter.count(key)
-            if count >= limit:
-                waits.append(ttl)
-        return max(waits) if waits else None
+        """Seconds ``address`` must wait before trying ``email`` again, or ``None`` if it may try now."""
+        waits = [self.counter.count(f"wait:{key}")[1] for key in (_pair(email, address), f"addr:{address}")]
+        return max(waits) if any(waits) else None
 
     def failed(self, email: str, address: str) -> None:
-        """Count a failed attempt."""
-        self.counter.hit(f"email:{email}", self.window)
-        self.counter.hit(f"addr:{address}", self.window)
+        """Count a failed attempt; past a limit, make the address wait before its next one."""
+        policy = self.policy
+        pair = _pair(email, address)
+        pair_count = self.counter.hit(pair, policy.window)
+        address_count = self.counter.hit(f"addr:{address}", policy.window)
+        account_count = self.counter.hit(f"acct:{email}", policy.window)
+        pair_limit = 1 if account_count >= policy.account_limit else policy.account_address_limit
+        if pair_count >= pair_limit:
+            self._wait(pair, policy.wait(pair_count - pair_limit))
+        if address_count >= policy.address_limit:
+            self._wait(f"addr:{address}", policy.wait(address_count - policy.address_limit))
 
-    def succeeded(self, email: str) -> None:
-        """A successful login clears the account's counter."""
-        self.counter.reset(f"email:{email}")
+    def succeeded(self, email: str, address: str) -> None:
+        """A successful sign-in clears the account's count for this address."""
+        pair = _pair(email, address)
+        self.counter.reset(pair)
+        self.counter.reset(f"wait:{pair}")
+
+    def _wait(self, key: str, seconds: int) -> None:
+        self.counter.reset(f"wait:{key}")
+        self.counter.hit(f"wait:{key}", seconds)
+
+
+def _pair(email: str, address: str) -> str:
+    return f"pair:{address}:{email}"
