@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from attrs import define, field, frozen
@@ -90,6 +91,27 @@ class ProviderInfo:
     def settings_from(self, environ: Mapping[str, str]) -> dict[str, str]:
         """The settings this provider takes from ``environ`` (only variables that are set and not empty)."""
         return {name: environ[var] for name, var in self.settings_env.items() if environ.get(var)}
+
+    def data_settings(self, data_dir: Path) -> dict[str, str]:
+        """Setting name → a folder under ``data_dir``, from the class's optional ``data_folders``.
+
+        The SDK and the server start from these and let the environment and
+        explicit settings override them (a voices folder under the data folder).
+        """
+        declared = getattr(self.factory, "data_folders", None)
+        if not isinstance(declared, Mapping):
+            return {}
+        return {name: str(data_dir / folder) for name, folder in declared.items()}
+
+    def available(self, config: ProviderConfig) -> bool:
+        """Whether the provider is ready to be the default with ``config``.
+
+        Asks the class's optional ``available(config)`` classmethod (a local
+        engine whose models are installed); a provider without one is always
+        ready.
+        """
+        check = getattr(self.factory, "available", None)
+        return True if check is None else bool(check(config))
 
     @property
     def description(self) -> str:
@@ -194,11 +216,26 @@ class ProviderCatalog:
                 choices=self.ids(kind),
             ) from None
 
-    def default_id(self, kind: PortKind) -> str:
-        """The provider used when none is chosen: the first registered one that needs no key."""
+    def default_id(
+        self, kind: PortKind, config: Callable[[ProviderInfo], ProviderConfig] | None = None
+    ) -> str:
+        """The provider used when none is chosen, among those that need no key (registration order):
+
+        the first that has an ``available`` classmethod (see
+        :mod:`oasis_core.ports.provider`) and is ready with its ``config`` (a
+        local engine whose model the user installed: installed on purpose wins),
+        else the first without one (a built-in that always works). ``config``
+        gives the config a provider would be built with (the SDK's and the
+        server's own); without it no provider counts as ready.
+        """
         entries = self.providers(kind)
-        for entry in entries:
-            if entry.needs_key is None:
+        keyless = [entry for entry in entries if entry.needs_key is None]
+        if config is not None:
+            for entry in keyless:
+                if hasattr(entry.factory, "available") and entry.available(config(entry)):
+                    return entry.id
+        for entry in keyless:
+            if not hasattr(entry.factory, "available"):
                 return entry.id
         if entries:
             return entries[0].id

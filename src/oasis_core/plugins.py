@@ -25,6 +25,7 @@ ENTRY_POINT_GROUP = "oasis"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "oasis_plugins.offline",
     "oasis_plugins.espeak",
+    "oasis_plugins.piper",
     "oasis_plugins.procedural",
     "oasis_plugins.pyav",
     "oasis_plugins.local",

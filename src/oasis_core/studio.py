@@ -20,6 +20,7 @@ from oasis_core.errors import InvalidInput
 from oasis_core.paths import default_data_dir
 from oasis_core.plugins import load_catalog
 from oasis_core.ports.provider import ProviderConfig
+from oasis_core.ports.speech_engine import find_voice
 from oasis_core.services.content import generate_quote, generate_visual_prompt
 from oasis_core.services.render import (
     RenderProviders,
@@ -119,15 +120,23 @@ class Studio:
         key = None
         if info.needs_key:
             key = self._keys.get(info.needs_key) or (self._environ.get(info.key_env_var or "") or None)
-        settings = {**info.settings_from(self._environ), **self._settings.get(provider_id, {})}
+        settings = {
+            **info.data_settings(self.data_dir),
+            **info.settings_from(self._environ),
+            **self._settings.get(provider_id, {}),
+        }
         if kind is PortKind.STORAGE:
             settings.setdefault("root", str(self.data_dir / "media"))
         return ProviderConfig(key=key, settings=settings, cache_dir=self.data_dir / "cache" / provider_id)
 
     def provider(self, kind: PortKind, provider_id: str | None = None) -> Any:
         """Build provider ``provider_id`` of ``kind`` (the default one when ``None``)."""
-        provider_id = provider_id or self.catalog.default_id(kind)
+        provider_id = provider_id or self.default_id(kind)
         return self.catalog.create(kind, provider_id, self.config_for(kind, provider_id))
+
+    def default_id(self, kind: PortKind) -> str:
+        """The provider of ``kind`` used when none is named: the catalog's default for this studio's config."""
+        return self.catalog.default_id(kind, lambda info: self.config_for(info.kind, info.id))
 
     def quote(self, category: str, *, llm: str | None = None) -> Quote:
         """Write a quote for ``category``, avoiding the ones this data folder saw recently."""
@@ -293,8 +302,9 @@ class Studio:
     def _check_voice(providers: RenderProviders, voice: str | None) -> None:
         if voice is None:
             return
-        ids = [v.id for v in providers.speech.voices()]
-        if voice not in ids:
+        voices = providers.speech.voices()
+        ids = [v.id for v in voices]
+        if find_voice(voices, voice) is None:
             raise InvalidInput(
                 f"Unknown voice {voice!r}", field="voice", choices=ids[:20] + (["…"] if len(ids) > 20 else [])
             )

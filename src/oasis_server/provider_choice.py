@@ -8,8 +8,9 @@ The order for each port (``llm``, ``speech``, ``visuals``):
    saved: a user who adds an OpenAI key gets OpenAI;
 4. the server's default: ``OASIS_DEFAULT_PROVIDERS`` if it names an installed
    provider, else the first installed provider whose key the server holds
-   (``OPENAI_API_KEY`` …), else the first that needs no key (the offline
-   ones), as ``GET /api/providers`` marks it.
+   (``OPENAI_API_KEY`` …), else the first that needs no key and is ready
+   (Piper once a voice is in its voices folder, else eSpeak NG), as
+   ``GET /api/providers`` marks it.
 
 Keys come from the user's saved keys (``api_keys``, encrypted) first, then the
 server's environment. A provider chosen on purpose whose key neither holds is
@@ -48,14 +49,14 @@ def user_defaults(session: Session, user_id: str) -> Mapping[str, str]:
 
 def server_default_id(context: ServerContext, kind: PortKind) -> str:
     """The server's default for ``kind``: ``OASIS_DEFAULT_PROVIDERS``, else the first provider whose key
-    the server holds, else the catalog's (the first that needs no key)."""
+    the server holds, else the catalog's (the first that needs no key and is ready)."""
     configured = context.settings.default_providers.get(kind.value)
     if configured and configured in context.catalog.ids(kind):
         return configured
     for info in context.catalog.providers(kind):
         if info.needs_key and context.server_key(info.needs_key):
             return info.id
-    return context.catalog.default_id(kind)
+    return context.catalog.default_id(kind, context.provider_config)
 
 
 @define

@@ -27,6 +27,14 @@ Optional class attribute:
     are set, so a provider still never reads the environment itself; settings
     given explicitly win.
 
+Optional class attribute, for a provider that keeps files in the Oasis data folder:
+
+``data_folders``
+    A mapping of setting name → folder name under the data folder
+    (``{"voices_dir": "voices"}``). The SDK and the server set each such
+    setting to that folder inside their data folder (``OASIS_DATA_DIR``)
+    unless the environment or an explicit setting gives another.
+
 Optional instance attribute:
 
 ``usage``
@@ -53,6 +61,17 @@ An optional classmethod, for a provider that needs a key:
     the first installed provider whose ``needs_key`` names that key and that
     defines it; without one, a key test reports that nothing can check it. It
     is not part of any port, so a provider without it is still complete.
+
+An optional classmethod, for a provider that works only once something is installed:
+
+``available(config: ProviderConfig) -> bool``
+    Whether the provider is ready with ``config`` (a local engine finds a
+    model in the folder its settings name). Among the providers that need no
+    key, one that defines ``available`` and answers ``True`` is the port's
+    default ahead of those without it (something installed on purpose wins
+    over a built-in fallback); one that answers ``False`` is never the
+    default (:meth:`~oasis_core.catalog.ProviderCatalog.default_id`). It must
+    be quick (it runs whenever a default is chosen) and must not raise.
 """
 
 from __future__ import annotations

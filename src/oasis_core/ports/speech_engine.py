@@ -41,11 +41,57 @@ def speaking_rate(value: object, *, field: str = "rate") -> float:
 
 @frozen
 class Voice:
-    """A voice a speech engine offers: its id (what callers pass), a name and a language tag."""
+    """A voice a speech engine offers: its id (what callers pass), a name and a language tag.
+
+    ``licence`` says what the voice may be used for, in a few words (``"CC0"``,
+    ``"research only, no commercial use"``), when the engine knows; ``None``
+    when it does not say. ``speakers`` names the speakers of a voice that has
+    several (by number, from 0); callers pick one with ``"<id>:<number>"`` or
+    ``"<id>#<name>"`` (see :func:`find_voice`), and plain ``id`` is the
+    voice's default speaker.
+    """
 
     id: str
     name: str
     language: str = "en"
+    licence: str | None = None
+    speakers: tuple[str, ...] = ()
+
+
+def find_voice(voices: Sequence[Voice], wanted: str) -> tuple[Voice, int | None] | None:
+    """The voice ``wanted`` names among ``voices`` and the speaker it picks, or ``None``.
+
+    ``wanted`` is a voice id, or for a voice with :attr:`Voice.speakers`
+    ``"<id>:<number>"`` or ``"<id>#<speaker name>"``; the speaker is ``None``
+    for a plain id (the voice's default speaker).
+    """
+    for voice in voices:
+        if voice.id == wanted:
+            return voice, None
+    for separator in (":", "#"):
+        base, found, speaker = wanted.rpartition(separator)
+        if not found:
+            continue
+        owner = next((v for v in voices if v.id == base and v.speakers), None)
+        if owner is None:
+            continue
+        if separator == ":" and speaker.isdecimal() and int(speaker) < len(owner.speakers):
+            return owner, int(speaker)
+        if separator == "#" and speaker in owner.speakers:
+            return owner, owner.speakers.index(speaker)
+    by_language = voice_for_language(voices, wanted)
+    return (by_language, None) if by_language is not None else None
+
+
+def voice_for_language(voices: Sequence[Voice], tag: str) -> Voice | None:
+    """The first of ``voices`` (the engine's order) that speaks language ``tag``, or ``None``.
+
+    Lets a caller name a voice by its documented language (``"en-gb"``,
+    ``"en_GB"``) where the engine's ids differ (eSpeak NG's British voice is
+    ``en``); case, and ``_`` for ``-``, do not matter.
+    """
+    wanted = tag.strip().lower().replace("_", "-")
+    return next((v for v in voices if v.language.lower().replace("_", "-") == wanted), None)
 
 
 @runtime_checkable

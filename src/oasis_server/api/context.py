@@ -124,7 +124,11 @@ class ServerContext:
 
         ``extra`` settings fill in what the environment leaves unset.
         """
-        settings = {**(extra or {}), **info.settings_from(self.settings.environ)}
+        settings = {
+            **info.data_settings(self.settings.data_dir),
+            **(extra or {}),
+            **info.settings_from(self.settings.environ),
+        }
         return ProviderConfig(
             key=key, settings=settings, cache_dir=self.settings.data_dir / "cache" / info.id
         )

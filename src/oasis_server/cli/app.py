@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         render_command,
         scheduler_command,
         server_commands,
+        voice_commands,
         worker_command,
     )
 
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     render_command.register(commands)
     catalog_commands.register(commands)
+    voice_commands.register(commands)
     server_commands.register(commands)
     worker_command.register(commands)
     scheduler_command.register(commands)

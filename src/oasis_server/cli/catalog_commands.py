@@ -1,4 +1,7 @@
-"""``oasis plugins``, ``oasis categories``, ``oasis styles`` and ``oasis voices``: what is installed."""
+"""``oasis plugins``, ``oasis categories`` and ``oasis styles``: what is installed.
+
+``oasis voices`` lives in :mod:`oasis_server.cli.voice_commands`.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +22,6 @@ def register(commands: Any) -> None:
     categories.set_defaults(handler=list_categories)
     styles = commands.add_parser("styles", help="list visual styles")
     styles.set_defaults(handler=list_styles)
-    voices = commands.add_parser("voices", help="list the voices of a speech provider")
-    voices.add_argument("--speech", help="speech provider id (default: the default one)")
-    voices.set_defaults(handler=list_voices)
 
 
 def list_plugins(args: argparse.Namespace) -> int:
@@ -75,15 +75,4 @@ def list_styles(args: argparse.Namespace) -> int:
 
     for style in STYLES:
         print(f"{style.id:<12} {style.look}")
-    return 0
-
-
-def list_voices(args: argparse.Namespace) -> int:
-    """Print the voices of one speech provider."""
-    from oasis_core.catalog import PortKind
-    from oasis_core.studio import Studio
-
-    engine = Studio.from_plugins().provider(PortKind.SPEECH, args.speech)
-    for voice in engine.voices():
-        print(f"{voice.id:<24} {voice.name} [{voice.language}]")
     return 0

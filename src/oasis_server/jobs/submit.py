@@ -16,6 +16,7 @@ from oasis_core.catalog import PortKind
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.media import get_aspect, validate_text
 from oasis_core.errors import InvalidInput
+from oasis_core.ports.speech_engine import find_voice
 from oasis_server.api.context import ServerContext
 from oasis_server.db.models import Video
 from oasis_server.db.types import utcnow
@@ -87,8 +88,9 @@ def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> Checke
     voice = spec.voice.strip() if spec.voice and spec.voice.strip() else None
     if voice is not None:
         speech = choice.build(PortKind.SPEECH, chosen[PortKind.SPEECH.value])
-        ids = [v.id for v in speech.voices()]
-        if voice not in ids:
+        voices = speech.voices()
+        ids = [v.id for v in voices]
+        if find_voice(voices, voice) is None:
             shown = ids[:20] + (["…"] if len(ids) > 20 else [])
             raise InvalidInput(f"Unknown voice {voice!r} for {speech.id}", field="voice", choices=shown)
     return CheckedVideo(
