@@ -343,11 +343,16 @@ def test_every_form_shows_the_api_message(
         )
     shots.take(page, "connections-errors")
 
-    # what the OAuth callback reports when it redirects back
-    page.goto(f"{server.url}/?platform=tiktok&status=failed&message=tiktok+did+not+connect%3A+denied#/social")
+    # what the OAuth callback reports when it redirects back: a reason code, shown in the dashboard's words;
+    # text slipped into the address is never shown
+    page.goto(f"{server.url}/?platform=tiktok&status=failed&reason=denied&message=Call+555+0100#/social")
     page.wait_for_selector('[data-page="social"][data-ready]')
-    expect(page.locator("#callback-news .message[role=alert]")).to_have_text("tiktok did not connect: denied")
+    news = page.locator("#callback-news .message[role=alert]")
+    expect(news).to_have_text("You did not allow Oasis on TikTok; nothing was connected.")
     assert page.evaluate("() => location.search") == ""
+    page.goto(f"{server.url}/?platform=tiktok&status=failed&reason=%3Cb%3Ecall+us%3C%2Fb%3E#/social")
+    page.wait_for_selector('[data-page="social"][data-ready]')
+    expect(news).to_have_text("TikTok did not connect; the server's log says why.")
     shots.take(page, "oauth-callback")
     console.assert_clean()
 

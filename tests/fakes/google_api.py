@@ -9,13 +9,11 @@ speaks TLS, with a throwaway certificate authority made by
 
 Routes:
 
-``POST /token``
-    ``authorization_code`` (codes made by :meth:`FakeGoogle.new_code`) and
-    ``refresh_token`` grants; a wrong client gets ``invalid_client``, an
-    unknown code or refresh token ``invalid_grant``. A refresh answer carries
-    no refresh token unless :attr:`FakeGoogle.rotate_refresh_tokens` is set.
-``POST /revoke``
-    Forgets a refresh or access token.
+``GET /o/oauth2/v2/auth``, ``POST /token``, ``POST /revoke``
+    The consent page, the token endpoint and revocation, as strict as Google
+    (see :mod:`tests.fakes.google_oauth`: PKCE, single-use codes, the
+    redirect URI). A refresh answer carries no refresh token unless
+    :attr:`FakeGoogle.rotate_refresh_tokens` is set.
 ``GET /youtube/v3/channels`` (``mine=true``) and ``GET /youtube/v3/videos`` (``id=…``)
 ``POST /upload/youtube/v3/videos?uploadType=resumable``
     Starts an upload session (the video resource in the body, the size in
@@ -51,17 +49,31 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from tests.fakes.google_oauth import (
+    ACCESS_TOKEN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CONSENT_PATH,
+    REFRESH_TOKEN,
+    SCOPES,
+    GoogleOAuth,
+    s256,
+)
 from tests.fakes.http_server import FakeApi, Recorded, Reply
 
-CLIENT_ID = "1234567890-oasis.apps.googleusercontent.com"
-CLIENT_SECRET = "GOCSPX-fake-secret"
-ACCESS_TOKEN = "ya29.fake-access-token"
-"""An access token the fake accepts from the start."""
-REFRESH_TOKEN = "1//fake-refresh-token"
-"""A refresh token the fake accepts from the start."""
+__all__ = [
+    "ACCESS_TOKEN",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "CONSENT_PATH",
+    "REFRESH_TOKEN",
+    "SCOPES",
+    "FakeGoogle",
+    "s256",
+]
+
 CHANNEL_ID = "UCfakeChannel0000000000"
 CHANNEL_TITLE = "Oasis Test Channel"
-SCOPES = "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly"
 
 
 # -- TLS -----------------------------------------------------------------------------------------
@@ -246,12 +258,11 @@ class ChunkFault:
     delay: float = 0.0
 
 
-class FakeGoogle(FakeApi):
-    """The fake token endpoint and YouTube Data API (see the module docs)."""
+class FakeGoogle(GoogleOAuth, FakeApi):
+    """The fake consent page, token endpoint and YouTube Data API (see the module docs)."""
 
     routes = (
-        ("POST", r"/token", "_token"),
-        ("POST", r"/revoke", "_revoke"),
+        *GoogleOAuth.oauth_routes,
         ("GET", r"/youtube/v3/channels", "_channels"),
         ("GET", r"/youtube/v3/videos", "_videos"),
         ("POST", r"/upload/youtube/v3/videos", "_start_upload"),
@@ -261,9 +272,6 @@ class FakeGoogle(FakeApi):
     def __init__(self, tls: TlsFiles | None = None) -> None:
         super().__init__()
         self.tls = tls
-        self.clients = {CLIENT_ID: CLIENT_SECRET}
-        self.rotate_refresh_tokens = False
-        self.expires_in = 3599
         self.has_channel = True
         self.reset()
 
@@ -298,9 +306,7 @@ class FakeGoogle(FakeApi):
         with self._lock:
             self.requests.clear()
             self._failures.clear()
-        self.access_tokens: set[str] = {ACCESS_TOKEN}
-        self.refresh_tokens: set[str] = {REFRESH_TOKEN}
-        self.codes: dict[str, str] = {}
+        self.reset_oauth()
         self.sessions: dict[str, UploadSession] = {}
         self.videos: dict[str, dict[str, Any]] = {}
         self.completed_uploads = 0
@@ -308,17 +314,9 @@ class FakeGoogle(FakeApi):
         self._chunks_seen = 0
         self._ids = itertools.count(1)
         self._state_lock = threading.Lock()
-        self.rotate_refresh_tokens = False
-        self.expires_in = 3599
         self.has_channel = True
 
     # -- scripting ---------------------------------------------------------
-    def new_code(self, scope: str = SCOPES) -> str:
-        """An authorization code, as Google's consent page would hand out, granting ``scope``."""
-        code = f"4/fake-code-{secrets.token_hex(6)}"
-        self.codes[code] = scope
-        return code
-
     def interrupt_chunk(
         self, number: int, *, keep: int | None = None, reply: Reply | None = None, delay: float = 0.0
     ) -> None:
@@ -355,64 +353,6 @@ class FakeGoogle(FakeApi):
     def _authorized(self, request: Recorded) -> bool:
         header = request.headers.get("authorization", "")
         return header.startswith("Bearer ") and header[len("Bearer ") :] in self.access_tokens
-
-    def _issue_access_token(self) -> str:
-        token = f"ya29.fake-{secrets.token_hex(8)}"
-        self.access_tokens.add(token)
-        return token
-
-    def _token(self, request: Recorded, match: Any) -> Reply:
-        form = {key: values[0] for key, values in parse_qs(request.body.decode()).items()}
-        if self.clients.get(form.get("client_id", "")) != form.get("client_secret"):
-            return Reply(
-                401, {"error": "invalid_client", "error_description": "The OAuth client was not found."}
-            )
-        grant = form.get("grant_type")
-        if grant == "authorization_code":
-            scope = self.codes.pop(form.get("code", ""), None)
-            if scope is None or not form.get("redirect_uri"):
-                return Reply(400, {"error": "invalid_grant", "error_description": "Malformed auth code."})
-            refresh = f"1//fake-{secrets.token_hex(8)}"
-            self.refresh_tokens.add(refresh)
-            return Reply(
-                200,
-                {
-                    "access_token": self._issue_access_token(),
-                    "expires_in": self.expires_in,
-                    "refresh_token": refresh,
-                    "scope": scope,
-                    "token_type": "Bearer",
-                },
-            )
-        if grant == "refresh_token":
-            refresh = form.get("refresh_token", "")
-            if refresh not in self.refresh_tokens:
-                return Reply(
-                    400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
-                )
-            answer: dict[str, Any] = {
-                "access_token": self._issue_access_token(),
-                "expires_in": self.expires_in,
-                "scope": SCOPES,
-                "token_type": "Bearer",
-            }
-            if self.rotate_refresh_tokens:
-                self.refresh_tokens.discard(refresh)
-                answer["refresh_token"] = f"1//fake-{secrets.token_hex(8)}"
-                self.refresh_tokens.add(answer["refresh_token"])
-            return Reply(200, answer)
-        return Reply(
-            400, {"error": "unsupported_grant_type", "error_description": f"Invalid grant_type: {grant}"}
-        )
-
-    def _revoke(self, request: Recorded, match: Any) -> Reply:
-        form = {key: values[0] for key, values in parse_qs(request.body.decode()).items()}
-        token = form.get("token", "")
-        if token in self.refresh_tokens or token in self.access_tokens:
-            self.refresh_tokens.discard(token)
-            self.access_tokens.discard(token)
-            return Reply(200, {})
-        return Reply(400, {"error": "invalid_token", "error_description": "Token expired or revoked"})
 
     def _channels(self, request: Recorded, match: Any) -> Reply:
         if not self._authorized(request):

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import av
+import httpx
 import numpy as np
 import pytest
 from tests.fakes.elevenlabs_api import encode_mp3
@@ -18,6 +19,7 @@ from tests.fakes.google_api import (
     CHANNEL_TITLE,
     CLIENT_ID,
     CLIENT_SECRET,
+    CONSENT_PATH,
     REFRESH_TOKEN,
     FakeGoogle,
     TlsFiles,
@@ -27,6 +29,7 @@ from tests.fakes.google_api import (
     make_tls_files,
     quota_exceeded,
     rate_limited,
+    s256,
     upload_limit_exceeded,
 )
 
@@ -93,6 +96,7 @@ def running_fake(tls: TlsFiles) -> Iterator[FakeGoogle]:
 @pytest.fixture
 def fake(running_fake: FakeGoogle) -> FakeGoogle:
     running_fake.reset()
+    running_fake.register_redirect(REDIRECT)
     return running_fake
 
 
@@ -108,6 +112,7 @@ def settings_for(fake: FakeGoogle, tls: TlsFiles, **extra: str) -> dict[str, str
         "api_base_url": f"{fake.url}/",
         "token_url": f"{fake.url}/token",
         "revoke_url": f"{fake.url}/revoke",
+        "auth_url": f"{fake.url}{CONSENT_PATH}",
         "ca_certs": str(tls.ca),
         "chunk_size": str(CHUNK),
         "retry_backoff": "0",
@@ -214,7 +219,7 @@ def test_the_consent_url_needs_a_client_id() -> None:
 
 def test_exchanging_the_code_connects_the_channel(fake: FakeGoogle, publisher: YouTubePublisher) -> None:
     before = datetime.now(UTC)
-    account = publisher.exchange_code(fake.new_code(), REDIRECT, None)
+    account = publisher.exchange_code(fake.new_code(redirect_uri=REDIRECT), REDIRECT, None)
     assert account.platform == "youtube"
     assert (account.username, account.account_id) == (CHANNEL_TITLE, CHANNEL_ID)
     assert account.access_token in fake.access_tokens and account.refresh_token in fake.refresh_tokens
@@ -225,7 +230,7 @@ def test_exchanging_the_code_connects_the_channel(fake: FakeGoogle, publisher: Y
 
 
 def test_a_grant_without_the_upload_scope_is_refused(fake: FakeGoogle, publisher: YouTubePublisher) -> None:
-    code = fake.new_code(scope="https://www.googleapis.com/auth/youtube.readonly")
+    code = fake.new_code(scope="https://www.googleapis.com/auth/youtube.readonly", redirect_uri=REDIRECT)
     with pytest.raises(NeedsCredentials, match="permission to upload"):
         publisher.exchange_code(code, REDIRECT, None)
 
@@ -236,14 +241,96 @@ def test_a_used_code_and_a_wrong_client_say_what_to_fix(
     with pytest.raises(NeedsCredentials, match="reconnect"):
         publisher.exchange_code("4/not-a-code", REDIRECT, None)
     with pytest.raises(ProviderError, match="YOUTUBE_CLIENT_SECRET") as caught:
-        make_publisher(client_secret="wrong").exchange_code(fake.new_code(), REDIRECT, None)
+        make_publisher(client_secret="wrong").exchange_code(
+            fake.new_code(redirect_uri=REDIRECT), REDIRECT, None
+        )
     assert not isinstance(caught.value, NeedsCredentials)
 
 
 def test_a_google_account_without_a_channel_is_refused(fake: FakeGoogle, publisher: YouTubePublisher) -> None:
     fake.has_channel = False
     with pytest.raises(ProviderError, match="no YouTube channel"):
-        publisher.exchange_code(fake.new_code(), REDIRECT, None)
+        publisher.exchange_code(fake.new_code(redirect_uri=REDIRECT), REDIRECT, None)
+
+
+# -- PKCE, against a consent page and token endpoint as strict as Google's ------------------------
+
+VERIFIER = "pkce-verifier." + "0123456789abcdef" * 3  # 62 characters (RFC 7636: 43-128)
+
+
+def consent_at(fake: FakeGoogle, tls: TlsFiles, url: str) -> dict[str, str]:
+    """What the browser does at Google: consent, and come back to the redirect URI; its query."""
+    answer = httpx.get(url, follow_redirects=False, timeout=5, verify=tls.client_context())
+    assert answer.status_code == 302, answer.text
+    location = answer.headers["location"]
+    assert location.startswith(REDIRECT + "?")
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+def test_the_publisher_uses_pkce_so_the_server_sends_a_challenge() -> None:
+    assert YouTubePublisher.uses_pkce is True
+
+
+def test_the_consent_url_carries_the_s256_challenge() -> None:
+    url = YouTubePublisher(ProviderConfig(settings={"client_id": CLIENT_ID})).authorization_url(
+        "state-123", REDIRECT, s256(VERIFIER)
+    )
+    query = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+    assert (query["code_challenge"], query["code_challenge_method"]) == (s256(VERIFIER), "S256")
+
+
+def test_pkce_connects_through_the_consent_page(
+    fake: FakeGoogle, tls: TlsFiles, publisher: YouTubePublisher
+) -> None:
+    back = consent_at(fake, tls, publisher.authorization_url("state-1", REDIRECT, s256(VERIFIER)))
+    assert back["state"] == "state-1"
+    account = publisher.exchange_code(back["code"], REDIRECT, VERIFIER)
+    assert (account.username, account.account_id) == (CHANNEL_TITLE, CHANNEL_ID)
+    form = parse_qs(fake.requests_to(r"^/token$")[0].body.decode())
+    assert form["code_verifier"] == [VERIFIER]
+    with pytest.raises(NeedsCredentials, match="Malformed auth code"):  # a code works once
+        publisher.exchange_code(back["code"], REDIRECT, VERIFIER)
+
+
+@pytest.mark.parametrize(
+    ("challenge", "verifier", "google_says"),
+    [
+        (None, VERIFIER, "code_verifier or verifier is not needed."),
+        (s256(VERIFIER), None, "Missing code verifier."),
+        (s256(VERIFIER), VERIFIER[::-1], "Invalid code verifier."),
+    ],
+    ids=["verifier-without-challenge", "challenge-without-verifier", "wrong-verifier"],
+)
+def test_google_refuses_a_pkce_mismatch(
+    fake: FakeGoogle,
+    tls: TlsFiles,
+    publisher: YouTubePublisher,
+    challenge: str | None,
+    verifier: str | None,
+    google_says: str,
+) -> None:
+    code = consent_at(fake, tls, publisher.authorization_url("s", REDIRECT, challenge))["code"]
+    with pytest.raises(NeedsCredentials) as caught:
+        publisher.exchange_code(code, REDIRECT, verifier)
+    assert google_says in caught.value.message
+    assert len(fake.access_tokens) == 1, "no token may be issued on a mismatch"
+
+
+def test_the_exchange_must_name_the_consent_requests_redirect_uri(
+    fake: FakeGoogle, tls: TlsFiles, publisher: YouTubePublisher
+) -> None:
+    code = consent_at(fake, tls, publisher.authorization_url("s", REDIRECT, s256(VERIFIER)))["code"]
+    with pytest.raises(ProviderError, match="OASIS_PUBLIC_URL"):
+        publisher.exchange_code(code, "https://elsewhere.example/callback", VERIFIER)
+
+
+def test_the_consent_page_refuses_an_unregistered_redirect_uri(
+    fake: FakeGoogle, tls: TlsFiles, publisher: YouTubePublisher
+) -> None:
+    url = publisher.authorization_url("s", "https://attacker.example/cb", s256(VERIFIER))
+    answer = httpx.get(url, follow_redirects=False, timeout=5, verify=tls.client_context())
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "redirect_uri_mismatch"
 
 
 def test_refresh_keeps_the_refresh_token_google_leaves_out(

@@ -1,5 +1,5 @@
-"""``/api/social``: connecting accounts (pasted tokens, TikTok OAuth against a fake TikTok, Instagram sign-in
-against a fake Instagram), listing and disconnecting them; tokens are stored encrypted and never answered."""
+"""``/api/social``: connecting accounts (pasted tokens, Instagram sign-in against a fake Instagram), listing
+and disconnecting them; tokens are stored encrypted and never answered. OAuth: test_social_oauth.py."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from litestar.testing import TestClient
 from tests.fakes.http_server import Reply
 from tests.fakes.instagram_api import LOGIN, FakeInstagram, challenge_required
-from tests.fakes.tiktok_api import CLIENT_KEY, OPEN_ID, USERNAME, FakeTikTok, s256
+from tests.fakes.tiktok_api import FakeTikTok
 from tests.server.conftest import auth, register
 from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
     account_row,
@@ -37,7 +35,6 @@ from oasis_plugins.local.blob_store import LocalBlobStore
 from oasis_plugins.tiktok import TikTokPublisher
 from oasis_plugins.youtube import YouTubePublisher
 from oasis_server.api.context import ServerContext
-from oasis_server.publishing.oauth_state import STATE_TTL_SECONDS, seal
 
 PUBLIC_URL = "https://oasis.example"
 CALLBACK = f"{PUBLIC_URL}/api/social/callback/tiktok"
@@ -269,142 +266,7 @@ def _in_a_day() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86400))
 
 
-# -- OAuth (TikTok, against the fake) ------------------------------------------------------------------
-
-
-def start_oauth(client: TestClient[Any], token: str) -> tuple[str, dict[str, str]]:
-    response = client.post("/api/social/connect", json={"platform": "tiktok"}, headers=auth(token))
-    assert response.status_code == 200, response.text
-    url = response.json()["authorization_url"]
-    return url, {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
-
-
-def consent(authorization_url: str) -> str:
-    """What the browser does at TikTok: the consent page redirects to the callback; returns that URL."""
-    answer = httpx.get(authorization_url, follow_redirects=False, timeout=5)
-    assert answer.status_code == 302, answer.text
-    location = answer.headers["location"]
-    assert location.startswith(CALLBACK + "?")
-    return location
-
-
-def back_at_oasis(client: TestClient[Any], callback_url: str) -> httpx.Response:
-    """The browser follows the redirect to our callback (no Authorization header: it is a navigation)."""
-    parts = urlsplit(callback_url)
-    return client.get(f"{parts.path}?{parts.query}", follow_redirects=False)
-
-
-def dashboard_query(response: httpx.Response) -> dict[str, str]:
-    assert response.status_code == 303, response.text
-    location = response.headers["location"]
-    assert location.startswith("/?") and location.endswith("#/social")
-    query = urlsplit(location).query
-    return {name: values[0] for name, values in parse_qs(query).items()}
-
-
-def test_tiktok_oauth_end_to_end(
-    client: TestClient[Any], context: ServerContext, user: tuple[str, str], tiktok: FakeTikTok
-) -> None:
-    token, user_id = user
-    url, query = start_oauth(client, token)
-    assert url.startswith(f"{tiktok.url}/v2/auth/authorize/?")
-    assert query["client_key"] == CLIENT_KEY
-    assert query["response_type"] == "code"
-    assert query["redirect_uri"] == CALLBACK
-    assert set(query["scope"].split(",")) == {"user.info.basic", "video.publish"}
-    assert query["code_challenge_method"] == "S256"
-    assert len(query["code_challenge"]) == 43 and "=" not in query["code_challenge"]
-    assert query["state"]
-    assert user_id not in query["state"], "the state must not show who is connecting"
-
-    response = back_at_oasis(client, consent(url))
-    assert dashboard_query(response) == {"platform": "tiktok", "status": "connected"}
-
-    items = accounts(client, token)
-    assert [(a["platform"], a["username"], a["status"]) for a in items] == [("tiktok", USERNAME, "active")]
-    assert items[0]["token_expires_at"] is not None
-    row = account_row(context, user_id, "tiktok")
-    assert row is not None and row.account_id == OPEN_ID
-    access = context.secrets.decrypt(row.access_token)
-    assert access in tiktok.access_tokens and access not in row.access_token
-    # the exchange carried the verifier whose S256 is the challenge (the fake checked it)
-    exchange = tiktok.requests_to(r"/v2/oauth/token/$")[-1]
-    form = {k: v[0] for k, v in parse_qs(exchange.body.decode()).items()}
-    assert s256(form["code_verifier"]) == query["code_challenge"]
-    assert form["redirect_uri"] == CALLBACK
-
-
-def test_the_oauth_state_cannot_be_replayed_into_a_second_connection(
-    client: TestClient[Any], user: tuple[str, str], tiktok: FakeTikTok
-) -> None:
-    token, _ = user
-    url, _ = start_oauth(client, token)
-    callback = consent(url)
-    assert dashboard_query(back_at_oasis(client, callback))["status"] == "connected"
-    again = dashboard_query(back_at_oasis(client, callback))  # the code is single-use at TikTok
-    assert again["status"] == "failed"
-    assert again["message"]
-
-
-def test_consent_refused_at_the_platform_goes_back_to_the_dashboard_with_the_reason(
-    client: TestClient[Any], user: tuple[str, str]
-) -> None:
-    token, _ = user
-    _, query = start_oauth(client, token)
-    response = client.get(
-        "/api/social/callback/tiktok",
-        params={"state": query["state"], "error": "access_denied", "error_description": "User cancelled"},
-        follow_redirects=False,
-    )
-    back = dashboard_query(response)
-    assert (back["platform"], back["status"]) == ("tiktok", "failed")
-    assert "User cancelled" in back["message"]
-    assert accounts(client, token) == []
-
-
-def forged_state(context: ServerContext, user_id: str, platform: str, issued: float) -> str:
-    payload = {"u": user_id, "p": platform, "v": "v" * 64, "t": issued, "n": "00"}
-    return context.secrets.encrypt(json.dumps(payload))
-
-
-def test_a_forged_expired_or_foreign_state_is_400(
-    client: TestClient[Any], context: ServerContext, user: tuple[str, str], tiktok: FakeTikTok
-) -> None:
-    token, user_id = user
-    url, query = start_oauth(client, token)
-    code = parse_qs(urlsplit(consent(url)).query)["code"][0]
-    states = {
-        "forged": "not-a-sealed-state",
-        "tampered": query["state"][:-4] + ("AAAA" if not query["state"].endswith("AAAA") else "BBBB"),
-        "expired": forged_state(context, user_id, "tiktok", time.time() - STATE_TTL_SECONDS - 5),
-        "from the future": forged_state(context, user_id, "tiktok", time.time() + 3600),
-        "other platform": seal(context.secrets, user_id, "youtube", "v" * 64),
-        "missing": "",
-    }
-    for what, state in states.items():
-        response = client.get(
-            "/api/social/callback/tiktok", params={"code": code, "state": state}, follow_redirects=False
-        )
-        assert response.status_code == 400, f"{what}: {response.status_code} {response.text}"
-        assert "error" in response.json()
-    assert accounts(client, token) == []
-    # the real state still works afterwards (the code was never spent on a bad state)
-    good = client.get(
-        "/api/social/callback/tiktok", params={"code": code, "state": query["state"]}, follow_redirects=False
-    )
-    assert dashboard_query(good)["status"] == "connected"
-
-
-def test_a_state_for_tiktok_is_refused_on_another_platforms_callback(
-    client: TestClient[Any], user: tuple[str, str]
-) -> None:
-    token, _ = user
-    _, query = start_oauth(client, token)
-    response = client.get(
-        "/api/social/callback/youtube", params={"code": "c", "state": query["state"]}, follow_redirects=False
-    )
-    assert response.status_code == 400
-    assert "another platform" in response.json()["error"]
+# -- OAuth (the flow itself is in test_social_oauth.py) ------------------------------------------------
 
 
 def test_oauth_platforms_refuse_a_password(client: TestClient[Any], user: tuple[str, str]) -> None:

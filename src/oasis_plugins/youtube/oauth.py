@@ -6,6 +6,22 @@ token every time the user connects (without ``prompt=consent`` a second
 connection gets none). The token calls are plain form posts to Google's
 token endpoint, made with ``httpx``; there is no client library state to keep.
 
+PKCE (S256) is used for Google too. Google treats PKCE as optional for web
+clients but refuses any mismatch: a ``code_verifier`` for a code whose
+consent URL carried no ``code_challenge`` is ``invalid_grant`` "code_verifier
+or verifier is not needed", a challenge without a verifier "Missing code
+verifier.", a wrong verifier "Invalid code verifier.". So the server makes one
+decision (the publisher's ``uses_pkce``) and keeps the verifier in the sealed
+OAuth state only when it sent a challenge: the two halves cannot disagree.
+
+Why not google-auth-oauthlib's ``Flow``: it keeps the verifier on the ``Flow``
+object, and a callback served by another process must rebuild it with the
+verifier anyway (the sealed state already carries it); it would bring
+``requests``/``oauthlib`` as a second HTTP stack with its own TLS trust and
+exceptions to map, for two form posts that this module already makes and
+maps to Oasis errors. The mismatch was never in these calls, but in which
+halves of PKCE the server sent.
+
 Google usually leaves the refresh token out of a refresh answer: the account
 then keeps the one it had (a new one, when sent, replaces it). A refused
 refresh (``invalid_grant``: revoked by the user, the password changed, or the
@@ -51,7 +67,11 @@ def authorization_url(
     auth_url: str = AUTH_URL,
     code_challenge: str | None = None,
 ) -> str:
-    """The Google consent URL asking for :data:`SCOPES` with offline access."""
+    """The Google consent URL asking for :data:`SCOPES` with offline access.
+
+    ``code_challenge`` is the S256 challenge of the verifier that
+    :meth:`GoogleTokens.exchange` will send; give neither or both.
+    """
     params = {
         "client_id": client_id,
         "redirect_uri": redirect_uri,
@@ -102,7 +122,11 @@ class GoogleTokens:
 
     # -- the grants --------------------------------------------------------
     def exchange(self, code: str, redirect_uri: str, code_verifier: str | None = None) -> dict[str, Any]:
-        """Trade the callback's ``code`` for tokens; return Google's answer (``access_token`` …)."""
+        """Trade the callback's ``code`` for tokens; return Google's answer (``access_token`` …).
+
+        ``code_verifier`` only when the consent URL carried its challenge, and
+        ``redirect_uri`` exactly as in the consent URL: Google refuses both mismatches.
+        """
         if not code:
             raise InvalidInput("The Google callback carried no authorization code", field="code")
         form = {
@@ -192,6 +216,13 @@ class GoogleTokens:
             raise NeedsCredentials(
                 f"Google refused the YouTube authorization ({detail}): it was revoked, expired (an OAuth app "
                 f"in 'Testing' mode gets refresh tokens that last 7 days) or already used; {_RECONNECT}",
+                provider=PROVIDER_ID,
+            )
+        if error == "redirect_uri_mismatch":
+            raise ProviderError(
+                f"Google refused the callback address ({detail}): it must be the same in the consent request "
+                "and the code exchange, and registered with the OAuth client; check OASIS_PUBLIC_URL and the "
+                "client's authorised redirect URIs",
                 provider=PROVIDER_ID,
             )
         if error in {"invalid_client", "unauthorized_client"}:

@@ -343,7 +343,7 @@ class YouTubePublisher:
     platform: ClassVar[str] = "youtube"
     needs_key: ClassVar[str | None] = None
     key_env_var: ClassVar[str | None] = None
-    uses_pkce: ClassVar[bool] = False
+    uses_pkce: ClassVar[bool] = True
     settings_env: ClassVar[dict[str, str]] = {
         "client_id": "YOUTUBE_CLIENT_ID",
         "client_secret": "YOUTUBE_CLIENT_SECRET",

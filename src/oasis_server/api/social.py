@@ -3,11 +3,14 @@
 Three ways to connect, depending on the body of ``POST /api/social/connect``:
 
 * ``{platform}`` on an OAuth platform: answers the ``authorization_url`` to
-  send the user to; the platform redirects back to
-  ``/api/social/callback/{platform}``, which checks the sealed ``state``
-  (this user, this platform, at most 10 minutes old), exchanges the code
-  (with the PKCE verifier where the platform uses PKCE), stores the tokens
-  encrypted and redirects to the dashboard.
+  send the user to, and sets a cookie binding the flow to this browser; the
+  platform redirects back to ``/api/social/callback/{platform}`` (under
+  ``OASIS_PUBLIC_URL``, never the request's ``Host``), which checks the sealed
+  ``state`` (this user, this platform, at most 10 minutes old, this browser,
+  never used before), exchanges the code (with the PKCE verifier where the
+  platform uses PKCE), stores the tokens encrypted and redirects to the
+  dashboard with a status and a reason code, never with free text (see
+  :mod:`oasis_server.publishing.oauth_flow`).
 * ``{platform, username, password, verification_code?}`` on a platform that
   signs in (Instagram through instagrapi): the password is used once and never
   stored; the session the platform hands back is stored encrypted and reused.
@@ -23,25 +26,34 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oasis_core.domain.publishing import AccountStatus, SocialAccount
-from oasis_core.errors import InvalidInput, OasisError
+from oasis_core.errors import InvalidInput, NeedsCredentials, OasisError, RetryableProviderError
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, provide_user
 from oasis_server.api.errors import not_found
 from oasis_server.api.schemas import STRICT_BODY, Timestamp, error_responses, parse_timestamp
-from oasis_server.db.models import ScheduledPost
+from oasis_server.db.models import ScheduledPost, User
 from oasis_server.db.models import SocialAccount as AccountRow
 from oasis_server.db.types import utcnow
-from oasis_server.jobs.leases import short
 from oasis_server.publishing.accounts import account_of, store_account
+from oasis_server.publishing.oauth_flow import (
+    BrowserBinding,
+    binding_cookie,
+    callback_url,
+    check_browser,
+    cookie_name,
+    new_binding_cookie,
+    spend_state,
+)
 from oasis_server.publishing.oauth_state import challenge_of, new_verifier, open_state, seal
 from oasis_server.publishing.platforms import build_publisher, publisher_info, supports
 
@@ -101,12 +113,6 @@ class AuthorizationOut(msgspec.Struct):
     authorization_url: str
 
 
-def redirect_uri(context: ServerContext, request: Request[Any, Any, Any], platform: str) -> str:
-    """The callback URL registered with the platform: ``OASIS_PUBLIC_URL`` (or this request's origin) + path."""
-    base = context.settings.public_url or str(request.base_url).rstrip("/")
-    return f"{base}/api/social/callback/{platform}"
-
-
 def save_account(context: ServerContext, user_id: str, account: SocialAccount) -> AccountRow:
     """Insert or replace the user's account on ``account.platform``, tokens encrypted."""
     now = utcnow()
@@ -157,13 +163,13 @@ class SocialController(Controller):
         responses=error_responses(400, 401),
     )
     def connect(
-        self,
-        data: Annotated[ConnectIn, STRICT_BODY],
-        user: SignedIn,
-        state: State,
-        request: Request[Any, Any, Any],
-    ) -> AuthorizationOut | AccountOut:
-        """Start OAuth (``{platform}``), sign in (``username``/``password``) or save pasted tokens."""
+        self, data: Annotated[ConnectIn, STRICT_BODY], user: SignedIn, state: State
+    ) -> Response[AuthorizationOut | AccountOut]:
+        """Start OAuth (``{platform}``), sign in (``username``/``password``) or save pasted tokens.
+
+        Starting OAuth sets the HttpOnly cookie ``oasis_oauth_<platform>`` that the callback checks:
+        the consent must be given, and the callback reached, in the browser that asked.
+        """
         context: ServerContext = state.ctx
         publisher_info(context.catalog, data.platform)  # 400 listing the platforms for an unknown one
         publisher = build_publisher(context, data.platform)
@@ -175,7 +181,7 @@ class SocialController(Controller):
                 refresh_token=data.refresh_token.strip() if data.refresh_token else None,
                 token_expires_at=parse_timestamp(data.expires_at, "expires_at") if data.expires_at else None,
             )
-            return AccountOut.of(save_account(context, user.id, account))
+            return Response(AccountOut.of(save_account(context, user.id, account)))
         if data.password is not None or data.username is not None:
             if not (data.username and data.password):
                 raise InvalidInput("Give both username and password", field="password")
@@ -186,17 +192,20 @@ class SocialController(Controller):
                     field="password",
                 )
             account = publisher.login(data.username, data.password, data.verification_code)
-            return AccountOut.of(save_account(context, user.id, account))
+            return Response(AccountOut.of(save_account(context, user.id, account)))
         if not supports(publisher, "authorization_url"):
             raise InvalidInput(
                 f"{data.platform} connects with username and password, or a pasted access_token",
                 field="platform",
             )
-        verifier = new_verifier()
-        challenge = challenge_of(verifier) if getattr(publisher, "uses_pkce", False) else None
-        sealed = seal(context.secrets, user.id, data.platform, verifier)
-        url = publisher.authorization_url(sealed, redirect_uri(context, request, data.platform), challenge)
-        return AuthorizationOut(url)
+        callback = callback_url(context.settings, data.platform)  # 400 when the server has no public address
+        # One decision for both halves of PKCE: a verifier is sealed only when its challenge is sent
+        # (Google refuses a verifier for a code asked without a challenge, and the reverse).
+        verifier = new_verifier() if getattr(publisher, "uses_pkce", False) else ""
+        binding = BrowserBinding.new()
+        sealed = seal(context.secrets, user.id, data.platform, verifier, binding.digest)
+        url = publisher.authorization_url(sealed, callback, challenge_of(verifier) if verifier else None)
+        return Response(AuthorizationOut(url), cookies=[new_binding_cookie(data.platform, callback, binding)])
 
     @get(
         "/callback/{platform:str}",
@@ -216,22 +225,36 @@ class SocialController(Controller):
         error: Annotated[str | None, QueryParameter(max_length=500)] = None,
         error_description: Annotated[str | None, QueryParameter(max_length=2000)] = None,
     ) -> Redirect:
-        """Where the platform sends the user back: check ``state``, exchange ``code``, go to the dashboard."""
+        """Where the platform sends the user back: check ``state``, exchange ``code``, go to the dashboard.
+
+        A state that is forged, expired, for another platform, from another browser or already
+        used is a 400 and its code is never exchanged. Otherwise the answer is a 303 to the
+        dashboard with ``status`` (``connected``/``failed``) and, on failure, a ``reason`` code.
+        """
         context: ServerContext = state.ctx
         if not oauth_state:
             raise InvalidInput("The sign-in answer has no state; start connecting again", field="state")
         sealed = open_state(context.secrets, oauth_state, platform)
+        check_browser(sealed, request.cookies.get(cookie_name(platform)))
+        spend_state(context, oauth_state, sealed)
+        callback = callback_url(context.settings, platform)
         if error or not code:
-            reason = error_description or error or "the platform sent no code"
-            return _back(platform, "failed", f"{platform} did not connect: {short(reason)}")
+            log.info("Connecting %s for user %s: %r", platform, sealed.user_id, (error or "no code")[:100])
+            return _back(platform, callback, "failed", "denied" if error == "access_denied" else "platform")
+        if not _user_exists(context, sealed.user_id):  # deleted meanwhile: leave the code unspent
+            raise InvalidInput(_GONE, field="state")
         try:
             publisher = build_publisher(context, platform)
-            account = publisher.exchange_code(code, redirect_uri(context, request, platform), sealed.verifier)
+            account = publisher.exchange_code(code, callback, sealed.verifier or None)
         except OasisError as exc:
-            log.info("Connecting %s for user %s failed: %s", platform, sealed.user_id, type(exc).__name__)
-            return _back(platform, "failed", exc.message)
-        save_account(context, sealed.user_id, account)
-        return _back(platform, "connected", None)
+            log.info("Connecting %s for user %s failed: %s", platform, sealed.user_id, exc.message)
+            return _back(platform, callback, "failed", failure_reason(exc))
+        try:
+            save_account(context, sealed.user_id, account)
+        except IntegrityError:  # the user was deleted during the exchange: give the grant back
+            _revoke_quietly(context, account)
+            raise InvalidInput(_GONE, field="state") from None
+        return _back(platform, callback, "connected", None)
 
     @post(
         "/disconnect",
@@ -250,7 +273,7 @@ class SocialController(Controller):
             if row is None:
                 raise not_found(f"No {data.platform} account is connected")
             session.expunge(row)
-        _revoke_quietly(context, row)
+        _revoke_quietly(context, account_of(row, context.secrets))
         now = utcnow()
         with context.session() as session:
             session.execute(
@@ -270,21 +293,47 @@ class SocialController(Controller):
         log.info("User %s disconnected %s", user.id, data.platform)
 
 
-def _revoke_quietly(context: ServerContext, row: AccountRow) -> None:
+def _revoke_quietly(context: ServerContext, account: SocialAccount) -> None:
     """Revoke at the platform if it offers that; a failure is logged (the tokens are deleted anyway)."""
     try:
-        publisher = build_publisher(context, row.platform)
+        publisher = build_publisher(context, account.platform)
         if supports(publisher, "revoke"):
-            publisher.revoke(account_of(row, context.secrets))
+            publisher.revoke(account)
     except Exception as exc:
         log.warning(
-            "Revoking the %s tokens failed (%s); deleting them anyway", row.platform, type(exc).__name__
+            "Revoking the %s tokens failed (%s); deleting them anyway", account.platform, type(exc).__name__
         )
 
 
-def _back(platform: str, status: str, message: str | None) -> Redirect:
-    query = {"platform": platform, "status": status, **({"message": message} if message else {})}
-    return Redirect(f"{DASHBOARD_PATH}?{urlencode(query)}#/social", status_code=303)
+_GONE = "The Oasis account that started this connection no longer exists; nothing was connected"
+
+REASONS = ("denied", "platform", "refused", "unavailable", "failed")
+"""Why a connection failed, as the callback tells the dashboard (which has its own text for each):
+the user declined, the platform reported an error, it refused the code, it could not be reached, other."""
+
+
+def failure_reason(exc: OasisError) -> str:
+    """The reason code for a failed code exchange; the details go to the server log only."""
+    if isinstance(exc, RetryableProviderError):
+        return "unavailable"
+    if isinstance(exc, NeedsCredentials):
+        return "refused"
+    return "failed"
+
+
+def _user_exists(context: ServerContext, user_id: str) -> bool:
+    with context.sessions() as session:
+        return session.scalar(select(User.id).where(User.id == user_id)) is not None
+
+
+def _back(platform: str, callback: str, status: str, reason: str | None) -> Redirect:
+    """303 to the dashboard's Connections page with a status and reason code; clears the binding cookie."""
+    query = {"platform": platform, "status": status, **({"reason": reason} if reason else {})}
+    return Redirect(
+        f"{DASHBOARD_PATH}?{urlencode(query)}#/social",
+        status_code=303,
+        cookies=[binding_cookie(platform, callback)],
+    )
 
 
 ROUTES = [SocialController]

@@ -1,6 +1,8 @@
 """The OAuth ``state``: sealed (encrypted and authenticated), bound to one user and platform, short-lived.
 
-The state carries the user id, the platform and the PKCE verifier, encrypted
+The state carries the user id, the platform, the PKCE verifier (empty when the
+platform does not use PKCE) and the digest of the nonce in the browser's
+binding cookie (see :mod:`oasis_server.publishing.oauth_flow`), encrypted
 with the server's secret keys, so any API process can check a callback
 without shared memory, and nobody can forge a state for another user or read
 the verifier from the URL.
@@ -24,12 +26,15 @@ STATE_TTL_SECONDS = 600
 
 @frozen
 class OAuthState:
-    """What a callback needs to know: whose connection this is, for which platform, and the PKCE verifier."""
+    """What a callback needs: whose connection, which platform, the PKCE verifier, the browser's digest."""
 
     user_id: str
     platform: str
     verifier: str
+    """The PKCE verifier, or ``""`` when no challenge was sent (then none may be sent at the exchange)."""
     issued_at: float
+    browser: str
+    """The SHA-256 (hex) of the nonce in the cookie of the browser that started the flow."""
 
 
 def new_verifier() -> str:
@@ -43,9 +48,16 @@ def challenge_of(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def seal(box: SecretBox, user_id: str, platform: str, verifier: str) -> str:
-    """A state string for this user and platform."""
-    payload = {"u": user_id, "p": platform, "v": verifier, "t": time.time(), "n": secrets.token_hex(8)}
+def seal(box: SecretBox, user_id: str, platform: str, verifier: str, browser: str) -> str:
+    """A state string for this user, platform and browser (``browser``: the digest of its nonce)."""
+    payload = {
+        "u": user_id,
+        "p": platform,
+        "v": verifier,
+        "b": browser,
+        "t": time.time(),
+        "n": secrets.token_hex(8),
+    }
     return box.encrypt(json.dumps(payload, separators=(",", ":")))
 
 
@@ -53,7 +65,9 @@ def open_state(box: SecretBox, state: str, platform: str, *, ttl: float = STATE_
     """The state's contents, or :class:`InvalidInput` when it is forged, for another platform or too old."""
     try:
         payload = json.loads(box.decrypt(state))
-        sealed = OAuthState(str(payload["u"]), str(payload["p"]), str(payload["v"]), float(payload["t"]))
+        sealed = OAuthState(
+            str(payload["u"]), str(payload["p"]), str(payload["v"]), float(payload["t"]), str(payload["b"])
+        )
     except (SecretUnreadable, ValueError, KeyError, TypeError):
         raise InvalidInput("The sign-in link is not valid; start connecting again", field="state") from None
     if sealed.platform != platform:

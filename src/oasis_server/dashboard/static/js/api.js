@@ -47,12 +47,14 @@ export function withQuery(path, params) {
 /**
  * Call the API: `body` (if any) is sent as JSON; resolves to the parsed answer (null for 204),
  * rejects with an ApiError carrying the server's `error` message and `fields`.
+ * Cookies are left out unless `credentials` says otherwise (starting OAuth keeps the cookie that
+ * binds the flow to this browser: `{ credentials: "same-origin" }`).
  */
-export async function api(method, path, body) {
+export async function api(method, path, body, { credentials = "omit" } = {}) {
   const headers = { Accept: "application/json" };
   const bearer = token();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  const init = { method, headers, credentials: "omit", cache: "no-store" };
+  const init = { method, headers, credentials, cache: "no-store" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);

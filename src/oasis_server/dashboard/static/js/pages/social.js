@@ -19,15 +19,34 @@ function connectsBy(platform, method) {
   return (platform.connect || ["token"]).includes(method);
 }
 
-/** The OAuth callback's news (`/?platform=…&status=…&message=…#/social`), read once and removed from the address. */
+/** What the dashboard says for each reason code the OAuth callback sends; the query string never supplies text. */
+const CALLBACK_REASONS = {
+  denied: (name) => `You did not allow Oasis on ${name}; nothing was connected.`,
+  platform: (name) => `${name} reported a problem and nothing was connected; try again.`,
+  refused: (name) => `${name} refused the authorization (expired, already used, or a permission was not granted); connect again and allow every permission asked.`,
+  unavailable: (name) => `${name} could not be reached; try again in a few minutes.`,
+  failed: (name) => `${name} did not connect; the server's log says why.`,
+};
+
+/**
+ * The OAuth callback's news (`/?platform=…&status=…&reason=…#/social`), read once and removed from the address.
+ * Only codes are read: the text shown comes from CALLBACK_REASONS and the platform's name from the catalog.
+ */
 function callbackNews() {
   const query = new URLSearchParams(window.location.search);
   const platform = query.get("platform");
   const status = query.get("status");
   if (!platform || !status) return null;
-  const news = { platform, status, message: query.get("message") };
   window.history.replaceState(null, "", `${window.location.pathname}${window.location.hash}`);
-  return news;
+  const reason = Object.hasOwn(CALLBACK_REASONS, query.get("reason")) ? query.get("reason") : "failed";
+  return { platform, connected: status === "connected", reason };
+}
+
+/** The news as a sentence, or null when it names no platform this server offers. */
+function newsText(news, publishers) {
+  const platform = publishers.find((p) => p.id === news.platform);
+  if (!platform) return null;
+  return news.connected ? `${platform.name} connected.` : CALLBACK_REASONS[news.reason](platform.name);
 }
 
 function signInForm(platform, onConnected) {
@@ -115,7 +134,8 @@ function platformCard(platform, account, pageArea, reload) {
   }
   if (connectsBy(platform, "oauth")) {
     actions.append(actionButton(account ? `Reconnect ${platform.name}` : `Connect ${platform.name}`, area, async () => {
-      const { authorization_url: url } = await api("POST", "/api/social/connect", { platform: platform.id });
+      // same-origin credentials: the answer's cookie binds the consent to this browser
+      const { authorization_url: url } = await api("POST", "/api/social/connect", { platform: platform.id }, { credentials: "same-origin" });
       area.say(`Opening ${platform.name}…`, "info");
       window.location.assign(url);
     }, { class: "primary connect" }));
@@ -144,16 +164,14 @@ export async function render(view) {
     const byPlatform = new Map(accounts.items.map((a) => [a.platform, a]));
     list.replaceChildren(...catalog.publishers.map((p) => platformCard(p, byPlatform.get(p.id), pageArea, reload)));
     if (focusId) document.getElementById(focusId)?.focus();
+    return catalog;
   }
 
   view.append(pageHeading("Connections"), pageArea, list);
-  if (news) {
-    const failed = news.status !== "connected";
-    const text = failed
-      ? news.message || `${news.platform} did not connect.`
-      : `${news.platform} connected.${news.message ? ` ${news.message}` : ""}`;
-    pageArea.say(text, failed ? "error" : "ok");
+  const catalog = await reload();
+  const text = news && newsText(news, catalog.publishers);
+  if (text) {
+    pageArea.say(text, news.connected ? "ok" : "error");
     pageArea.id = "callback-news";
   }
-  await reload();
 }
