@@ -23,7 +23,9 @@ class Composition:
     ``captions`` are the timed phrases to burn in (see
     :func:`oasis_core.services.captions.plan_captions`); ``duration`` is the
     video's length (speech plus a short tail). ``music_path`` is an optional
-    track mixed quietly under the voice.
+    track mixed quietly under the voice. ``language`` (a BCP 47 tag, or
+    ``None`` when unknown) is the language of the captions, for compositors
+    that choose fonts or glyph forms by it.
     """
 
     speech: Speech
@@ -35,6 +37,7 @@ class Composition:
     thumbnail_path: Path
     music_path: Path | None = None
     fps: int = 30
+    language: str | None = None
 
 
 @runtime_checkable

@@ -6,6 +6,9 @@ so the same rules serve every compositor and are tested with any measure.
 
 from __future__ import annotations
 
+import itertools
+import math
+import unicodedata
 from collections.abc import Callable, Sequence
 
 from attrs import frozen
@@ -13,8 +16,8 @@ from attrs import frozen
 from oasis_core.domain.captions import CaptionPhrase, CaptionSegment
 from oasis_core.domain.media import Aspect, WordTiming
 
-SENTENCE_END = (".", "!", "?", ";", ":", "…")
-CLAUSE_END = (",", "—", "–")
+SENTENCE_END = (".", "!", "?", ";", ":", "…", "。", "！", "？", "；", "：", "؟", "۔", "।", "॥")
+CLAUSE_END = (",", "—", "–", "，", "、", "،")
 
 __all__ = [
     "CaptionGeometry",
@@ -23,12 +26,103 @@ __all__ = [
     "CaptionSegment",
     "Measure",
     "caption_geometry",
+    "display_width",
+    "join_words",
     "layout_caption",
     "plan_captions",
+    "word_gap",
 ]
 
 Measure = Callable[[str, int], float]
 """``measure(text, font_size)`` → the width in pixels of ``text`` at ``font_size``."""
+
+
+def is_unspaced(char: str) -> bool:
+    """Whether ``char`` belongs to a script written without spaces between words (Chinese, Japanese).
+
+    Han ideographs, kana, CJK punctuation and full-width forms are wide
+    characters; Hangul is wide too but Korean separates its words with spaces.
+    """
+    if unicodedata.east_asian_width(char) not in ("W", "F") or char.isspace():
+        return False
+    return not unicodedata.name(char, "").startswith("HANGUL")
+
+
+def display_width(text: str) -> int:
+    """How many columns ``text`` takes: wide (CJK, full-width) characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+def word_gap(left: str, right: str) -> str:
+    """What separates two words on screen: nothing between Chinese or Japanese characters, else a space."""
+    return "" if left and right and is_unspaced(left[-1]) and is_unspaced(right[0]) else " "
+
+
+def join_words(words: Sequence[str]) -> str:
+    """The words as one line of text, spaced as their scripts are written (see :func:`word_gap`)."""
+    parts: list[str] = []
+    for index, word in enumerate(words):
+        if index:
+            parts.append(word_gap(words[index - 1], word))
+        parts.append(word)
+    return "".join(parts)
+
+
+def split_unspaced(word: WordTiming, max_piece: int = 4) -> tuple[WordTiming, ...]:
+    """Cut a run of Chinese or Japanese text, heard as one "word", into pieces a caption can wrap and highlight.
+
+    Speech engines split text into words at spaces, so a whole sentence
+    without spaces comes back as one word. It is cut after punctuation, and
+    into pieces of at most ``max_piece`` characters (evenly sized), only
+    between two characters of those scripts, so Latin words and numbers inside
+    stay whole. Each piece gets a share of the word's time in proportion to
+    its letters.
+    """
+    text = word.text
+    cuts = [0]
+    run_start = 0
+    for index in range(1, len(text) + 1):
+        at_end = index == len(text)
+        boundary = at_end or (is_unspaced(text[index - 1]) and is_unspaced(text[index]))
+        after_punctuation = boundary and _is_closing(text[index - 1])
+        if not at_end and after_punctuation and _is_closing(text[index]):
+            continue  # keep closing punctuation with the text it closes
+        if at_end or after_punctuation:
+            cuts.extend(_even_cuts(text, run_start, index, max_piece))
+            run_start = index
+    if len(cuts) <= 2:
+        return (word,)
+    pieces = [text[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+    weights = [max(1, sum(char.isalnum() for char in piece)) for piece in pieces]
+    total, elapsed = sum(weights), 0
+    span = word.end - word.start
+    out: list[WordTiming] = []
+    for piece, weight in zip(pieces, weights, strict=True):
+        start = word.start + span * elapsed / total
+        elapsed += weight
+        end = word.end if elapsed == total else word.start + span * elapsed / total
+        out.append(WordTiming(piece, start, max(start, end)))
+    return tuple(out)
+
+
+def _is_closing(char: str) -> bool:
+    return unicodedata.category(char) in ("Po", "Pe", "Pf")
+
+
+def _even_cuts(text: str, start: int, end: int, max_piece: int) -> list[int]:
+    """Cut points that split ``text[start:end]`` into near-equal pieces of at most ``max_piece`` characters.
+
+    Only points between two unspaced characters qualify; the end is always included.
+    """
+    allowed = [i for i in range(start + 1, end) if is_unspaced(text[i - 1]) and is_unspaced(text[i])]
+    count = math.ceil((end - start) / max(1, max_piece))
+    cuts: list[int] = []
+    for piece in range(1, count):
+        target = start + (end - start) * piece / count
+        best = min(allowed, key=lambda i: abs(i - target), default=None)
+        if best is not None and (not cuts or best > cuts[-1]):
+            cuts.append(best)
+    return [*cuts, end]
 
 
 def plan_captions(
@@ -42,16 +136,18 @@ def plan_captions(
 ) -> tuple[CaptionPhrase, ...]:
     """Group timed words into short phrases and decide when each phrase shows.
 
-    A phrase ends after ``max_words`` words, before it would pass
-    ``max_chars`` characters, after a sentence end, after a clause end (once
-    it has two words), or at a pause longer than ``pause`` seconds. Words that
+    Runs of Chinese or Japanese text first become several words (see
+    :func:`split_unspaced`). A phrase ends after ``max_words`` words, before
+    it would pass ``max_chars`` columns (a CJK character counts as two, see
+    :func:`display_width`), after a sentence end, after a clause end (once it
+    has two words), or at a pause longer than ``pause`` seconds. Words that
     start at the same instant stay together. Each phrase shows from its first
     word until the next phrase starts, or ``linger`` seconds after its last
     word ends, whichever is sooner, and never past ``duration``.
     """
     groups: list[list[WordTiming]] = []
     current: list[WordTiming] = []
-    for word in words:
+    for word in (piece for spoken in words for piece in split_unspaced(spoken)):
         if current and _breaks_before(current, word, max_words, max_chars, pause):
             groups.append(current)
             current = []
@@ -78,7 +174,7 @@ def _breaks_before(
         return False
     if len(current) >= max_words:
         return True
-    if sum(len(w.text) + 1 for w in current) + len(word.text) > max_chars:
+    if display_width(join_words([*(w.text for w in current), word.text])) > max_chars:
         return True
     if last.text.endswith(SENTENCE_END) or (len(current) >= 2 and last.text.endswith(CLAUSE_END)):
         return True
@@ -165,7 +261,7 @@ def _wrap(
         if measure(word, size) > max_width:
             return None
         candidate = [*current, index]
-        if current and measure(" ".join(words[i] for i in candidate), size) > max_width:
+        if current and measure(join_words([words[i] for i in candidate]), size) > max_width:
             lines.append(tuple(current))
             current = [index]
         else:

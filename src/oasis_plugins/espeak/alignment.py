@@ -16,6 +16,12 @@ onto the words of the text by character offset and fills in the rest:
   neighbours', in proportion to the letters and digits of the words involved;
 * every word ends where the next one starts, and the last one where the sound
   stops.
+
+Chinese is written without spaces, so a whole sentence is one "word" to
+:func:`~oasis_core.domain.media.word_spans`; espeak-ng still sends an event
+for each word it hears in it, so such a run is first cut where those events
+point (Japanese gets an event per sentence only; the caption planner cuts it
+further).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from oasis_core.domain.media import WordTiming, word_spans
+from oasis_core.services.captions import is_unspaced
 from oasis_plugins.espeak.library import WordEvent
 
 SILENCE_THRESHOLD = 0.01
@@ -78,16 +85,32 @@ def _event_times(
     return times
 
 
+def _split_unspaced_spans(
+    text: str, spans: Sequence[tuple[int, int]], events: Sequence[WordEvent]
+) -> list[tuple[int, int]]:
+    """``spans`` with each run of Chinese or Japanese text cut where an event points inside it."""
+    points = sorted({event.position for event in events})
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        cuts = [
+            point
+            for point in points[bisect.bisect_right(points, start) : bisect.bisect_left(points, end)]
+            if is_unspaced(text[point - 1]) and is_unspaced(text[point])
+        ]
+        out.extend(itertools.pairwise([start, *cuts, end]))
+    return out
+
+
 def align_words(
     text: str, events: Sequence[WordEvent], sample_rate: int, *, speech_end: float, duration: float
 ) -> tuple[WordTiming, ...]:
-    """One :class:`WordTiming` per whitespace-separated word of ``text``, in order.
+    """One :class:`WordTiming` per whitespace-separated word of ``text`` (CJK runs cut, above), in order.
 
     ``events`` are espeak-ng's word events for ``text``; ``speech_end`` is when
     the sound stops (the last word ends there) and ``duration`` the length of
     the audio: every time lies in ``[0, duration]`` and starts never go back.
     """
-    spans = word_spans(text)
+    spans = _split_unspaced_spans(text, word_spans(text), events)
     words = [text[start:end] for start, end in spans]
     if not words:
         return ()

@@ -4,23 +4,55 @@ Each phrase is drawn twice (all words white, all words highlighted), with a
 soft shadow and a dark stroke; each highlight state is then the white strip
 with one word's box pasted from the highlighted one. Drawing per phrase, not
 per frame, keeps captions nearly free during encoding.
+
+Every phrase is drawn with a face that has all of its characters (see
+:mod:`oasis_plugins.pyav.fonts`). Words are measured and drawn one by one with
+the same layout engine, so each word's highlight box fits it; a line of
+right-to-left text (Arabic, Hebrew) places its words from the right, and
+Chinese and Japanese words are joined without spaces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterator, Sequence
 
 from attrs import frozen
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from oasis_core.domain.captions import CaptionPhrase
-from oasis_core.services.captions import CaptionGeometry, CaptionLayout, layout_caption
-from oasis_plugins.pyav.fonts import load_font
+from oasis_core.services.captions import (
+    CaptionGeometry,
+    CaptionLayout,
+    join_words,
+    layout_caption,
+    word_gap,
+)
+from oasis_plugins.pyav.font_files import FontFace
+from oasis_plugins.pyav.fonts import FontChooser, load_font
+from oasis_plugins.pyav.scripts import cjk_region, is_right_to_left
 
 TEXT_COLOUR = (255, 255, 255, 255)
 HIGHLIGHT_COLOUR = (255, 214, 64, 255)
 STROKE_COLOUR = (0, 0, 0, 255)
 SHADOW_ALPHA = 150
+
+
+@frozen
+class TextBlock:
+    """A phrase's lines: ``step`` pixels from one line to the next; ink from ``top`` to ``bottom``.
+
+    ``top`` and ``bottom`` are measured from the first line's top, outline included.
+    """
+
+    step: int
+    top: int
+    bottom: int
+
+    @property
+    def height(self) -> int:
+        """The height of the ink, in pixels."""
+        return self.bottom - self.top
 
 
 @frozen
@@ -32,27 +64,68 @@ class CaptionCue:
 
 
 class CaptionPainter:
-    """Lays out and draws the captions of one video for one frame geometry."""
+    """Lays out and draws the captions of one video for one frame geometry.
 
-    def __init__(self, geometry: CaptionGeometry, font_path: str | None = None) -> None:
+    ``font_path`` and ``fonts`` are the compositor's ``font`` and ``fonts``
+    settings; ``language`` (a tag such as ``ja`` or ``zh-tw``) picks the
+    regional forms of Chinese characters, which are otherwise guessed from
+    the captions' text.
+    """
+
+    def __init__(
+        self,
+        geometry: CaptionGeometry,
+        font_path: str | None = None,
+        *,
+        fonts: str | None = None,
+        language: str | None = None,
+    ) -> None:
         self.geometry = geometry
         self.font_path = font_path
+        self.fonts = fonts
+        self.language = language
+        self._chooser: FontChooser | None = None
+
+    def chooser(self, phrases: Sequence[CaptionPhrase] = ()) -> FontChooser:
+        """The font chooser for this video (made on first use, its CJK region from ``phrases``)."""
+        if self._chooser is None:
+            region = cjk_region((text for phrase in phrases for text in phrase.texts), self.language)
+            self._chooser = FontChooser(self.font_path, self.fonts, region=region)
+        return self._chooser
+
+    def face(self, phrase: CaptionPhrase) -> FontFace | None:
+        """The face ``phrase`` is drawn with."""
+        return self.chooser().face_for(" ".join(phrase.texts))
 
     def stroke(self, size: int) -> int:
         """The outline width for text at ``size``."""
         return max(2, round(size * 0.09))
 
-    def measure(self, text: str, size: int) -> float:
-        """The drawn width of ``text`` at ``size``, outline included."""
-        return float(load_font(self.font_path, size).getlength(text)) + 2 * self.stroke(size)
+    def measure(self, text: str, size: int, face: FontFace | None = None) -> float:
+        """The drawn width of ``text`` at ``size`` in ``face``, outline included."""
+        return float(load_font(face, size).getlength(text)) + 2 * self.stroke(size)
 
     def layout(self, phrase: CaptionPhrase) -> CaptionLayout:
-        """Wrap one phrase to fit the frame."""
-        return layout_caption(phrase.texts, self.measure, self.geometry)
+        """Wrap one phrase to fit the frame, measured in the phrase's own face."""
+        face = self.face(phrase)
+        return layout_caption(phrase.texts, lambda text, size: self.measure(text, size, face), self.geometry)
 
-    def strip_height(self, layouts: list[CaptionLayout]) -> int:
+    def block(self, phrase: CaptionPhrase, layout: CaptionLayout) -> TextBlock:
+        """Where ``phrase``'s ink reaches, in its own face: scripts with tall letters get more room."""
+        font = load_font(self.face(phrase), layout.font_size)
+        stroke = self.stroke(layout.font_size)
+        lines = [join_words([phrase.texts[i] for i in line]) for line in layout.lines]
+        tallest = max(_ink_height(font.getbbox(line)) for line in lines)
+        step = max(layout.line_height, tallest)
+        boxes = [font.getbbox(line, stroke_width=stroke) for line in lines]
+        top = min(row * step + box[1] for row, box in enumerate(boxes))
+        bottom = max(row * step + box[3] for row, box in enumerate(boxes))
+        return TextBlock(step, round(top), round(bottom))
+
+    def strip_height(self, layouts: list[CaptionLayout], blocks: list[TextBlock]) -> int:
         """One strip height that holds every phrase (even, for 4:2:0 video)."""
-        tallest = max((lay.height + 2 * self._padding(lay.font_size) for lay in layouts), default=2)
+        pairs = zip(layouts, blocks, strict=True)
+        tallest = max((block.height + 2 * self._padding(lay.font_size) for lay, block in pairs), default=2)
         return min(self.geometry.frame_height, tallest + tallest % 2)
 
     def strip_top(self, height: int) -> int:
@@ -64,21 +137,28 @@ class CaptionPainter:
 
     def cues(self, phrases: tuple[CaptionPhrase, ...], duration: float) -> tuple[int, Iterator[CaptionCue]]:
         """The strip height and, lazily, every caption state in time order (with blanks in the gaps)."""
+        self.chooser(phrases)
         layouts = [self.layout(p) for p in phrases]
-        height = self.strip_height(layouts)
-        return height, self._cues(phrases, layouts, height, duration)
+        blocks = [self.block(p, lay) for p, lay in zip(phrases, layouts, strict=True)]
+        height = self.strip_height(layouts, blocks)
+        return height, self._cues(phrases, layouts, blocks, height, duration)
 
     def _cues(
-        self, phrases: tuple[CaptionPhrase, ...], layouts: list[CaptionLayout], height: int, duration: float
+        self,
+        phrases: tuple[CaptionPhrase, ...],
+        layouts: list[CaptionLayout],
+        blocks: list[TextBlock],
+        height: int,
+        duration: float,
     ) -> Iterator[CaptionCue]:
         shown_until = 0.0
-        for phrase, layout in zip(phrases, layouts, strict=True):
+        for phrase, layout, block in zip(phrases, layouts, blocks, strict=True):
             segments = [s for s in phrase.segments() if s.end > s.start and s.start < duration]
             if not segments:
                 continue
             if segments[0].start > shown_until:
                 yield CaptionCue(shown_until, None)
-            plain, highlighted, boxes = self._draw(phrase, layout, height)
+            plain, highlighted, boxes = self._draw(phrase, layout, block, height)
             for segment in segments:
                 image = plain.copy()
                 box = boxes[segment.active]
@@ -91,22 +171,15 @@ class CaptionPainter:
         return self.stroke(size) + max(4, size // 5)
 
     def _draw(
-        self, phrase: CaptionPhrase, layout: CaptionLayout, height: int
+        self, phrase: CaptionPhrase, layout: CaptionLayout, block: TextBlock, height: int
     ) -> tuple[Image.Image, Image.Image, list[tuple[int, int, int, int]]]:
         size = layout.font_size
-        font = load_font(self.font_path, size)
+        font = load_font(self.face(phrase), size)
         stroke = self.stroke(size)
         width = self.geometry.frame_width
         texts = phrase.texts
-        top = (height - layout.height) // 2
-        positions: list[tuple[float, float]] = [(0.0, 0.0)] * len(texts)
-        for row, line in enumerate(layout.lines):
-            line_text = " ".join(texts[i] for i in line)
-            x = (width - self.measure(line_text, size)) / 2 + stroke
-            y = top + row * layout.line_height
-            for i in line:
-                positions[i] = (x, y)
-                x += font.getlength(texts[i] + " ")
+        top = (height - block.height) // 2 - block.top
+        positions = _positions(texts, layout.lines, font, width, top, block.step)
         shadow = Image.new("RGBA", (width, height), (0, 0, 0, 0))
         shadow_draw = ImageDraw.Draw(shadow)
         offset = max(2, size // 18)
@@ -135,3 +208,37 @@ class CaptionPainter:
                 )
             )
         return plain, highlighted, boxes
+
+
+def _ink_height(box: tuple[float, float, float, float]) -> int:
+    return round(box[3] - box[1])
+
+
+def _positions(
+    texts: Sequence[str],
+    lines: Sequence[Sequence[int]],
+    font: ImageFont.FreeTypeFont,
+    width: int,
+    top: int,
+    step: int,
+) -> list[tuple[float, float]]:
+    """Where each word's text starts: lines centred, words left to right, or right to left for RTL text."""
+    right_to_left = is_right_to_left(" ".join(texts))
+    positions: list[tuple[float, float]] = [(0.0, 0.0)] * len(texts)
+    for row, line in enumerate(lines):
+        widths = [float(font.getlength(texts[i])) for i in line]
+        gaps = [float(font.getlength(word_gap(texts[a], texts[b]))) for a, b in itertools.pairwise(line)]
+        line_width = sum(widths) + sum(gaps)
+        y = top + row * step
+        x = (width - line_width) / 2
+        if right_to_left:
+            x += line_width
+        for position, (i, word_width) in enumerate(zip(line, widths, strict=True)):
+            gap = gaps[position] if position < len(gaps) else 0.0
+            if right_to_left:
+                positions[i] = (x - word_width, y)
+                x -= word_width + gap
+            else:
+                positions[i] = (x, y)
+                x += word_width + gap
+    return positions

@@ -32,13 +32,16 @@ class PyAVCompositor:
     """Encodes with the FFmpeg libraries bundled in PyAV's wheel: no system FFmpeg needed.
 
     Settings: ``preset`` (x264 preset, default ``veryfast``), ``crf`` (quality,
-    default ``23``; lower is better and larger), ``font`` (a TTF file for captions).
+    default ``23``; lower is better and larger), ``font`` (a font file or folder tried first for
+    captions) and ``fonts`` (``OASIS_CAPTION_FONTS``: more font files or folders, separated by
+    ``os.pathsep``); see :mod:`oasis_plugins.pyav.fonts` for how each phrase gets a font.
     """
 
     id: ClassVar[str] = "pyav"
     name: ClassVar[str] = "PyAV (FFmpeg) compositor"
     needs_key: ClassVar[str | None] = None
     key_env_var: ClassVar[str | None] = None
+    settings_env: ClassVar[dict[str, str]] = {"fonts": "OASIS_CAPTION_FONTS"}
 
     def __init__(self, config: ProviderConfig) -> None:
         self.preset = config.setting("preset", "veryfast") or "veryfast"
@@ -49,6 +52,7 @@ class PyAVCompositor:
             raise InvalidInput("The crf setting must be a whole number from 0 to 51", field="crf")
         self.crf = int(crf)
         self.font_path = config.setting("font")
+        self.fonts = config.setting("fonts")
 
     def compose(self, composition: Composition, on_progress: ProgressCallback | None = None) -> RenderedVideo:
         """Encode ``composition``; on any failure remove the partial output and raise ProviderError."""
@@ -71,7 +75,9 @@ class PyAVCompositor:
         total_frames = max(1, round(composition.duration * fps))
         clips, fade = plan_clips(composition.visuals.scenes, composition.duration, fps)
         source = source_size(width, height)
-        painter = CaptionPainter(caption_geometry(aspect), self.font_path)
+        painter = CaptionPainter(
+            caption_geometry(aspect), self.font_path, fonts=self.fonts, language=composition.language
+        )
         strip_height, cues = painter.cues(composition.captions, composition.duration)
         strip_top = painter.strip_top(strip_height)
         graph = VideoGraph(

@@ -20,6 +20,7 @@ from oasis_core.domain.media import Speech
 from oasis_core.errors import InvalidInput
 from oasis_core.ports.provider import ProviderConfig
 from oasis_core.ports.speech_engine import SpeechEngine
+from oasis_core.services.captions import is_unspaced
 from oasis_plugins import espeak as espeak_plugin
 from oasis_plugins.espeak import library
 from oasis_plugins.espeak.alignment import align_words, audible_end, word_spans
@@ -290,7 +291,10 @@ def test_threads_get_their_own_words(engine: EspeakSpeechEngine, tmp_path: Path)
 @given(
     st.lists(
         st.tuples(
-            st.text(st.characters(categories=("L",)), min_size=1, max_size=9),
+            # Runs of Chinese or Japanese are cut at espeak's events (tests/unit/test_unspaced_captions.py).
+            st.text(st.characters(categories=("L",)), min_size=1, max_size=9).filter(
+                lambda word: not any(map(is_unspaced, word))
+            ),
             st.sampled_from(["", ",", ".", "!", "?", "'s"]),
         ),
         min_size=1,
