@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oasis_core.errors import InvalidInput
-from oasis_server.db.models import AuthToken, User
+from oasis_server.db.models import AuthToken, User, Video
 from oasis_server.db.types import utcnow
 from oasis_server.security.passwords import PasswordHasher, check_password_policy
 from oasis_server.security.tokens import IssuedToken, TokenService, digest
@@ -149,9 +149,63 @@ def revoke_all(session: Session, user_id: str) -> None:
     )
 
 
+def purge_tokens(session: Session, now: datetime | None = None) -> int:
+    """Delete the records of expired and revoked sessions; returns how many.
+
+    Safe because a token is accepted only while its record exists (and is
+    unrevoked and unexpired): deleting a record can only end a session that
+    had already ended.
+    """
+    now = now or utcnow()
+    result = session.execute(
+        delete(AuthToken).where(or_(AuthToken.expires_at <= now, AuthToken.revoked_at.is_not(None)))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def active_admins(session: Session, excluding: str | None = None) -> int:
     """How many active admins there are, not counting ``excluding``."""
     query = select(func.count()).select_from(User).where(User.role == "admin", User.status == "active")
     if excluding:
         query = query.where(User.id != excluding)
     return int(session.scalar(query) or 0)
+
+
+LAST_ADMIN = "This is the last active admin: make another user an active admin first"
+
+
+def is_active_admin(user: User) -> bool:
+    """Whether ``user`` is an admin who can sign in."""
+    return user.role == "admin" and user.status == "active"
+
+
+def ensure_an_admin_remains(session: Session) -> None:
+    """:class:`AccountError` (409) unless an active admin is left; locks their rows (MySQL) so two
+    demotions cannot race."""
+    admins = session.scalars(
+        select(User.id).where(User.role == "admin", User.status == "active").with_for_update()
+    ).all()
+    if not admins:
+        raise AccountError(409, LAST_ADMIN)
+
+
+def find_user(session: Session, who: str) -> User:
+    """The user whose id or email is ``who``, or :class:`AccountError` (404)."""
+    user = session.get(User, who.strip())
+    if user is None and "@" in who:
+        user = session.scalar(select(User).where(User.email == normalise_email(who)))
+    if user is None:
+        raise AccountError(404, f"No user with the id or email {who!r}")
+    return user
+
+
+def stored_files(session: Session, user_id: str) -> list[str]:
+    """The blob-store keys of a user's videos and thumbnails (to delete with the account)."""
+    return [
+        key
+        for row in session.execute(
+            select(Video.video_key, Video.thumbnail_key).where(Video.user_id == user_id)
+        )
+        for key in row
+        if key
+    ]

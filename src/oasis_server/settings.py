@@ -22,6 +22,7 @@ from attrs import field, frozen
 
 from oasis_core.errors import OasisError
 from oasis_core.paths import default_data_dir
+from oasis_server.data_folder import private_file, private_folder
 from oasis_server.security.client_address import Network, parse_networks
 
 MIN_SECRET_LENGTH = 32
@@ -85,8 +86,9 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
 def _persisted_secret(path: Path, make: str) -> str:
     """Read a generated secret from ``path``, creating it (mode 600) on first use."""
     if path.is_file():
+        private_file(path)  # one written by an older version may be readable by others
         return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     temp = path.with_suffix(".tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:

@@ -39,9 +39,11 @@ class LocalBlobStore:
         return path
 
     def put(self, key: str, source: Path, *, content_type: str | None = None) -> None:
-        """Copy ``source`` to the key's file atomically."""
+        """Copy ``source`` to the key's file atomically; the file is 0600 and new folders 0700."""
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _private_folders(target.parent)
+        # mkstemp creates the file 0600 whatever the umask, and the rename keeps that mode: stored
+        # media is readable by the server's own user only
         handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(handle, "wb") as out, source.open("rb") as src:
@@ -87,3 +89,13 @@ class LocalBlobStore:
             except OSError:
                 break
             parent = parent.parent
+
+
+def _private_folders(folder: Path) -> None:
+    """Create ``folder`` and its missing parents with mode 0700 (``mkdir -p`` would use the umask)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)

@@ -16,6 +16,7 @@ from oasis_core.catalog import PortKind, ProviderCatalog, ProviderInfo
 from oasis_core.plugins import load_catalog
 from oasis_core.ports.blob_store import BlobStore
 from oasis_core.ports.provider import ProviderConfig
+from oasis_server import log_redaction
 from oasis_server.db.engine import make_engine, make_sessionmaker
 from oasis_server.security.passwords import PasswordHasher
 from oasis_server.security.secret_box import SecretBox
@@ -60,7 +61,12 @@ class ServerContext:
 
     @classmethod
     def build(cls, settings: Settings, *, catalog: ProviderCatalog | None = None) -> ServerContext:
-        """Connect to the database (and Redis, if configured) and load the plugins."""
+        """Connect to the database (and Redis, if configured) and load the plugins.
+
+        Every process that serves, renders or publishes builds one, so this is
+        also where secret URL parameters are kept out of its logs.
+        """
+        log_redaction.install()
         engine = make_engine(settings.database_url)
         redis_client = None
         if settings.redis_url:

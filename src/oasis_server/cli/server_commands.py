@@ -1,11 +1,13 @@
-"""``oasis serve``, ``oasis db upgrade``, ``oasis users create`` and ``oasis secrets``."""
+"""``oasis serve``, ``oasis db upgrade`` and ``oasis secrets`` (``oasis users`` is in :mod:`.users_commands`)."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
+import errno
 import os
+import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 from oasis_core.errors import OasisError
@@ -27,15 +29,6 @@ def register(commands: Any) -> None:
     upgrade = db_commands.add_parser("upgrade", help="apply the migrations")
     upgrade.set_defaults(handler=run_db_upgrade)
 
-    users = commands.add_parser("users", help="manage users")
-    users_commands = users.add_subparsers(dest="users_command", metavar="COMMAND")
-    create = users_commands.add_parser("create", help="create a user")
-    create.add_argument("--email", required=True)
-    create.add_argument("--name", required=True)
-    create.add_argument("--password", help="the password (default: asked, or OASIS_PASSWORD)")
-    create.add_argument("--admin", action="store_true", help="make the user an admin")
-    create.set_defaults(handler=run_users_create)
-
     secrets = commands.add_parser("secrets", help="encryption keys for stored secrets")
     secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="COMMAND")
     rotate = secrets_commands.add_parser("rotate", help="re-encrypt every stored secret under the newest key")
@@ -55,10 +48,10 @@ def prepare_database(settings: Any) -> None:
     from oasis_server.db.engine import make_engine
     from oasis_server.db.migrate import is_current, upgrade
 
+    _private_data(settings)
     engine = make_engine(settings.database_url, query_timeout=3600)
     try:
         if settings.is_sqlite:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
             upgrade(engine)
         elif not is_current(engine):
             raise OasisError("The database schema is out of date: run `oasis db upgrade` first")
@@ -66,14 +59,63 @@ def prepare_database(settings: Any) -> None:
         engine.dispose()
 
 
+def _private_data(settings: Any) -> None:
+    """The data folder 0700 and, on SQLite, the database file 0600 before SQLite creates it."""
+    from sqlalchemy.engine import make_url
+
+    from oasis_server.data_folder import private_file, private_folder
+
+    private_folder(settings.data_dir)
+    if settings.is_sqlite:
+        database = make_url(settings.database_url).database
+        if database and database != ":memory:":
+            private_file(private_folder(Path(database).parent) / Path(database).name)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise :class:`OasisError` saying the port is taken if ``host:port`` cannot be listened on.
+
+    Tried before anything says "serving on", the way uvicorn will bind it
+    (``SO_REUSEADDR``, so a port in TIME_WAIT after a restart is not "taken").
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise OasisError(f"Cannot listen on {host!r}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise OasisError(
+                    f"Port {port} on {host} is already in use by another program: stop it, or choose "
+                    "another port with --port or PORT"
+                ) from None
+            raise OasisError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Start uvicorn with the Oasis app."""
     import uvicorn
 
+    from oasis_server import log_redaction
+
+    if args.port is not None and not 0 < args.port < 65536:
+        raise OasisError(f"--port {args.port} is not accepted: a port number from 1 to 65535")
+    if args.workers < 1:
+        raise OasisError(f"--workers {args.workers} is not accepted: a whole number of at least 1")
     settings = _settings()
     prepare_database(settings)
     host = args.host or settings.host
     port = args.port or settings.port
+    check_port_free(host, port)
+    # The app reads its settings from the environment again: it must see the address chosen here
+    # (a development server without OASIS_PUBLIC_URL gets OAuth callbacks at http://HOST:PORT).
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
+    log_redaction.install()
+    trusted = ",".join(str(network) for network in settings.trusted_proxies)
     print(
         f"Oasis is serving on http://{host}:{port} (API under /api, schema at /schema/openapi.json)",
         file=sys.stderr,
@@ -83,10 +125,12 @@ def run_serve(args: argparse.Namespace) -> int:
         factory=True,
         host=host,
         port=port,
-        workers=max(1, args.workers),
+        workers=args.workers,
         access_log=not args.no_access_log,
         log_level="info",
-        proxy_headers=False,
+        # forwarded headers only from OASIS_TRUSTED_PROXIES, the same list the sign-in throttle trusts
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted,
         server_header=False,
     )
     return 0
@@ -98,41 +142,13 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
     from oasis_server.db.migrate import upgrade
 
     settings = _settings()
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _private_data(settings)
     engine = make_engine(settings.database_url, query_timeout=3600)
     try:
         upgrade(engine)
     finally:
         engine.dispose()
     print("The database is up to date.")
-    return 0
-
-
-def run_users_create(args: argparse.Namespace) -> int:
-    """Create a user from the command line."""
-    from oasis_server.accounts import AccountError, create_user
-    from oasis_server.api.context import ServerContext
-
-    password = args.password or os.environ.get("OASIS_PASSWORD") or getpass.getpass("Password: ")
-    settings = _settings()
-    prepare_database(settings)
-    context = ServerContext.build(settings)
-    try:
-        with context.session() as session:
-            user = create_user(
-                session,
-                context.hasher,
-                name=args.name,
-                email=args.email,
-                password=password,
-                role="admin" if args.admin else "user",
-            )
-            print(f"Created {user.role} {user.email} ({user.id})")
-    except AccountError as exc:
-        raise OasisError(exc.message) from exc
-    finally:
-        context.close()
     return 0
 
 

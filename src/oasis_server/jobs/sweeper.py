@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from oasis_server.accounts import purge_tokens
 from oasis_server.api.context import ServerContext
 from oasis_server.db.models import Video
 from oasis_server.db.types import utcnow
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 100
 MAX_REDISPATCH_WAIT = timedelta(minutes=30)
+PURGE_EVERY_SECONDS = 3600.0
+"""How often a sweeper also deletes the records of expired and revoked sessions."""
 
 
 def redispatch_wait(created_at: datetime, now: datetime, lease_seconds: int) -> timedelta:
@@ -89,6 +93,7 @@ class Sweeper(threading.Thread):
         self.send = send
         self.interval = sweep_interval(context.settings.video_lease_seconds)
         self._stopped = threading.Event()
+        self._next_purge = 0.0
 
     def run(self) -> None:
         """Sweep until :meth:`stop`; a failed pass (database down) is logged and retried."""
@@ -97,8 +102,22 @@ class Sweeper(threading.Thread):
                 sweep(self.context, self.send)
             except Exception:
                 log.exception("A sweep of stale videos failed; retrying in %.0f s", self.interval)
+            self._purge_sessions()
             # jitter keeps the sweepers of many processes from querying in lock-step
             self._stopped.wait(self.interval * random.uniform(0.8, 1.2))
+
+    def _purge_sessions(self) -> None:
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS * random.uniform(0.9, 1.1)
+        try:
+            with self.context.session() as session:
+                purged = purge_tokens(session)
+        except Exception:
+            log.exception("Purging ended sessions failed; trying again later")
+            return
+        if purged:
+            log.info("Purged %d expired or revoked session records", purged)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop and wait for the current pass to end."""
