@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import struct
+from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.filter
 import numpy as np
 from attrs import frozen
 
@@ -85,3 +87,58 @@ def yellow_centroid(frame: np.ndarray) -> tuple[float, float] | None:
         return None
     ys, xs = np.nonzero(mask)
     return float(xs.mean()), float(ys.mean())
+
+
+@frozen
+class Loudness:
+    """What FFmpeg's EBU R128 meter reads: integrated loudness (LUFS) and true peak (dBTP)."""
+
+    integrated: float
+    true_peak: float
+
+
+def decoded_audio(path: Path) -> tuple[np.ndarray, int]:
+    """The audio of ``path`` as float ``(channels, samples)`` and its sample rate."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        rate = stream.rate
+        to_float = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=rate)
+        chunks = [
+            out.to_ndarray()
+            for frame in [*container.decode(stream), None]
+            for out in to_float.resample(frame)
+        ]
+    return np.concatenate(chunks, axis=1), rate
+
+
+def measured_loudness(samples: np.ndarray, rate: int) -> Loudness:
+    """Run ``samples`` (float, ``(channels, n)``, mono or stereo) through FFmpeg's ``ebur128`` filter."""
+    layout = "mono" if samples.shape[0] == 1 else "stereo"
+    graph = av.filter.Graph()
+    source = graph.add_abuffer(sample_rate=rate, format="fltp", layout=layout, time_base=Fraction(1, rate))
+    meter = graph.add("ebur128", "metadata=1:peak=true")
+    sink = graph.add("abuffersink")
+    source.link_to(meter)
+    meter.link_to(sink)
+    graph.configure()
+    for start in range(0, samples.shape[1], 1024):
+        chunk = np.ascontiguousarray(samples[:, start : start + 1024], dtype=np.float32)
+        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+        frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
+        source.push(frame)
+    source.push(None)
+    integrated, peak = float("-inf"), 0.0
+    while True:
+        try:
+            frame = sink.pull()
+        except (BlockingIOError, EOFError):
+            break
+        if "lavfi.r128.I" in frame.metadata:  # set on the frames that end a 100 ms step
+            integrated = float(frame.metadata["lavfi.r128.I"])
+            peak = max(peak, float(frame.metadata["lavfi.r128.true_peak"]))
+    return Loudness(integrated, 20 * float(np.log10(peak)) if peak > 0 else float("-inf"))
+
+
+def loudness(path: Path) -> Loudness:
+    """The programme loudness and true peak of a finished video's soundtrack, as a platform measures it."""
+    return measured_loudness(*decoded_audio(path))
