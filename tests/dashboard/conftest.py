@@ -95,8 +95,10 @@ def serve_environment(data_dir: Path) -> dict[str, str]:
 class LiveServer:
     """``oasis serve`` in a subprocess; ``url`` is its base address, ``log`` its output."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
+        self.env = dict(env or {})
+        """Variables added to :func:`serve_environment` (a fake platform's URLs, for one)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / "serve.log"
@@ -117,7 +119,7 @@ class LiveServer:
                     str(self.port),
                     "--no-access-log",
                 ],
-                env=serve_environment(self.workdir / "data"),
+                env={**serve_environment(self.workdir / "data"), **self.env},
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
