@@ -19,9 +19,9 @@ example", and a lone "—" is not spoken at all. This module maps them back:
 3. else the speakable words share the spoken time in proportion to their
    letters and digits, the pauses between spoken words skipped.
 
-Words that are not spoken ("—") start where the previous word ends. Every
-word ends where the next one starts, the last where its speech ends; every
-time lies inside the audio and starts never go back.
+Words that are not spoken ("—") share the pause around them, and times are
+clamped into the audio with starts that never go back, by the filler every
+speech engine shares (:func:`~oasis_core.services.word_timings.fill_word_timings`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from attrs import frozen
 
 from oasis_core.domain.media import WordTiming, word_spans
+from oasis_core.services.word_timings import fill_word_timings
 
 WORD_BOUNDARY = " "
 MARKERS = frozenset({"^", "$", "_"})
@@ -142,23 +143,6 @@ def align_words(
     given, is how many spoken words each written word becomes.
     """
     words = [text[start:end] for start, end in word_spans(text)]
-    if not words:
-        return ()
-    duration = max(duration, 0.0)
     spans = _spans(words, spoken, counts)
-    if not any(spans):  # nothing to go by: share the whole audio
-        spans = list(_proportional([_weight(word) for word in words], [SpokenWord("", 0.0, duration)]))
-    starts: list[float] = []
-    latest = 0.0
-    for span in spans:
-        if span is not None:
-            latest = max(latest, min(span[0], duration))
-        starts.append(latest)
-        if span is not None:
-            latest = max(latest, min(span[1], duration))
-    last_end = max(starts[-1], min(max((span[1] for span in spans if span), default=0.0), duration))
-    timings = []
-    for index, word in enumerate(words):
-        finish = starts[index + 1] if index + 1 < len(words) else last_end
-        timings.append(WordTiming(word, starts[index], max(finish, starts[index])))
-    return tuple(timings)
+    known = {index: span for index, span in enumerate(spans) if span is not None}
+    return fill_word_timings(words, known, duration=duration)

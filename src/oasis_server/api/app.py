@@ -24,6 +24,7 @@ from oasis_server.api import (
     schedule,
     social,
     video,
+    voice_routes,
 )
 from oasis_server.api.context import ServerContext
 from oasis_server.api.errors import EXCEPTION_HANDLERS
@@ -38,6 +39,7 @@ ROUTE_MODULES = (
     keys,
     video,
     catalog_routes,
+    voice_routes,
     social,
     schedule,
     automations,

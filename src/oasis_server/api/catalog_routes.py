@@ -63,12 +63,17 @@ class ChoiceOut(msgspec.Struct):
     name: str
 
 
-class VoiceOut(msgspec.Struct):
-    """A voice of a speech provider; the first of each list is that provider's default."""
+class VoiceOut(msgspec.Struct, omit_defaults=True):
+    """A voice of a speech provider; the first of each list is that provider's default.
+
+    ``licence`` says what the voice may be used for (Piper's voices differ:
+    some are research only), when the provider knows; absent otherwise.
+    """
 
     id: str
     name: str
     language: str
+    licence: str | None = None
 
 
 class AspectOut(msgspec.Struct):
@@ -171,7 +176,7 @@ def _voices_of(context: ServerContext, info: ProviderInfo, key: str | None) -> l
     except Exception as exc:  # a broken or unreachable provider must not break the listing
         log.warning("Speech provider %s could not list its voices: %s", info.id, type(exc).__name__)
         return None
-    return [VoiceOut(voice.id, voice.name, voice.language) for voice in voices]
+    return [VoiceOut(voice.id, voice.name, voice.language, voice.licence) for voice in voices]
 
 
 def _server_defaults(context: ServerContext) -> dict[str, str]:
@@ -209,6 +214,12 @@ def provider_listing(context: ServerContext, defaults: dict[str, str] | None = N
         voices=voices,
         aspects=[AspectOut(a.id, a.width, a.height) for a in ASPECTS],
     )
+
+
+def forget_provider_listing(state: State) -> None:
+    """Drop the listing ``GET /api/providers`` keeps, after something it shows changed (a voice installed)."""
+    with _cache_lock:
+        state.pop(_CACHE_KEY, None)
 
 
 def _voices_with_user_key(context: ServerContext, info: ProviderInfo, key: str) -> list[VoiceOut] | None:

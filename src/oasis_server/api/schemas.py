@@ -65,7 +65,8 @@ _DESCRIPTIONS = {
     404: "Not found, or owned by someone else",
     409: "Conflict",
     429: "Too many attempts; see Retry-After",
-    503: "A dependency (database, broker) is down",
+    502: "A provider's service answered with an error or with data that does not check out",
+    503: "A dependency (database, broker, a provider's service) is down or unreachable",
 }
 
 
