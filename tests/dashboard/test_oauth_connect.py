@@ -33,9 +33,11 @@ def tiktok() -> Iterator[FakeTikTok]:
 
 @pytest.fixture
 def tiktok_server(tmp_path: Path, tiktok: FakeTikTok) -> Iterator[LiveServer]:
-    """A live server whose TikTok app is the fake's, reached at its own loopback address."""
+    """A development server (no OASIS_PUBLIC_URL, ``--host 127.0.0.1 --port N``) whose TikTok app is the fake's.
+
+    Its callback address is then ``http://127.0.0.1:N``: the one ``--port`` chose, not the default port.
+    """
     live = LiveServer(tmp_path, tiktok_env(tiktok))
-    live.env["OASIS_PUBLIC_URL"] = live.url
     live.start()
     yield live
     live.stop()
@@ -59,6 +61,11 @@ def test_connecting_tiktok_through_its_consent_page(
     expect(page.locator('[data-platform="tiktok"][data-status="active"]')).to_be_visible()
     cookies = {cookie["name"]: cookie for cookie in browser_context.cookies(tiktok_server.url)}
     assert "oasis_oauth_tiktok" not in cookies, "the callback leaves the binding cookie behind"
-    assert len(tiktok.requests_to(r"/v2/oauth/token/$")) == 1
+    exchanges = tiktok.requests_to(r"/v2/oauth/token/$")
+    assert len(exchanges) == 1
+    assert (
+        f"redirect_uri={tiktok_server.url.replace(':', '%3A').replace('/', '%2F')}"
+        in exchanges[0].body.decode()
+    )
     shots.take(page, "oauth-connected")
     console.assert_clean()
