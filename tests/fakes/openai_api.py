@@ -1,7 +1,8 @@
 """A fake OpenAI API on 127.0.0.1 speaking the documented wire format.
 
-Routes: ``GET /v1/models``, ``POST /v1/chat/completions`` and ``POST
-/v1/images/generations``. Every request must carry ``Authorization: Bearer
+Routes: ``GET /v1/models``, ``POST /v1/chat/completions``, ``POST
+/v1/images/generations``, and the audio routes ``POST /v1/audio/speech`` and
+``POST /v1/audio/transcriptions`` (:mod:`tests.fakes.openai_audio`). Every request must carry ``Authorization: Bearer
 <key>`` with a key from :attr:`FakeOpenAI.valid_keys`, else the answer is
 OpenAI's 401 body. Chat answers come from :attr:`FakeOpenAI.replies` (queued),
 else :attr:`FakeOpenAI.reply_text`, else a numbered plain sentence, so two
@@ -25,6 +26,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 from tests.fakes.http_server import FakeApi, Recorded, Reply
+from tests.fakes.openai_audio import AudioRoutes
 
 GPT_IMAGE_SIZES = {"1024x1024", "1024x1536", "1536x1024", "auto"}
 DALL_E_3_SIZES = {"1024x1024", "1024x1792", "1792x1024"}
@@ -110,13 +112,14 @@ def png_bytes(width: int, height: int, seed: str) -> bytes:
     return buffer.getvalue()
 
 
-class FakeOpenAI(FakeApi):
+class FakeOpenAI(AudioRoutes, FakeApi):
     """The OpenAI endpoints Oasis uses; see the module docs."""
 
     routes = (
         ("GET", r"/v1/models", "list_models"),
         ("POST", r"/v1/chat/completions", "chat_completion"),
         ("POST", r"/v1/images/generations", "generate_images"),
+        *AudioRoutes.audio_routes,
     )
 
     def __init__(self, valid_keys: Iterable[str] = ("sk-test-key",)) -> None:
@@ -131,6 +134,7 @@ class FakeOpenAI(FakeApi):
         """Whether image answers carry a ``usage`` object (GPT Image models do)."""
         self._count = 0
         self._count_lock = threading.Lock()
+        self.reset_audio()
 
     def reset(self) -> None:
         """Forget recorded requests, queued failures and replies, and restore the default answers.
@@ -146,6 +150,7 @@ class FakeOpenAI(FakeApi):
         self.reply_text = None
         self.models = list(MODELS)
         self.image_usage = True
+        self.reset_audio()
 
     @property
     def base_url(self) -> str:

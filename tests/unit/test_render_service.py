@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from oasis_core import InvalidInput, ProviderError, RenderStage
+from oasis_core.domain.catalogue import Category, get_category
+from oasis_core.domain.media import Speech
 from oasis_core.services import (
     RenderProviders,
     RenderRequest,
@@ -63,7 +65,10 @@ def test_render_reports_stages_in_order_and_writes_the_files(
 
 
 def test_the_video_lasts_the_speech_plus_a_tail(providers: RenderProviders, tmp_path: Path) -> None:
-    outcome = render_video(request(), providers, output_path=tmp_path / "v.mp4", workdir=tmp_path)
+    long_text = " ".join(["step"] * 20)  # 6.1 s of fake speech: over the 5 s minimum
+    outcome = render_video(
+        request(text=long_text), providers, output_path=tmp_path / "v.mp4", workdir=tmp_path
+    )
     composition = providers.compositor.compositions[0]  # type: ignore[attr-defined]
     assert composition.duration == pytest.approx(composition.speech.duration + 1.2)
     assert outcome.video.duration == composition.duration
@@ -166,3 +171,40 @@ def test_generate_visual_prompt_passes_mood_and_style() -> None:
     llm = FakeLanguageModel()
     prompt = generate_visual_prompt(llm, "  Keep   going. ", "motivation", "neon")
     assert prompt.startswith("Keep going.") and "energetic" in prompt and "neon glow" in prompt
+
+
+class _MoodyEngine(FakeSpeechEngine):
+    """A fake engine that takes the category, as the OpenAI engine does."""
+
+    takes_category = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.categories: list[object] = []
+
+    def synthesize(
+        self,
+        text: str,
+        out_dir: Path,
+        *,
+        voice: str | None = None,
+        rate: float = 1.0,
+        category: Category | None = None,
+    ) -> Speech:
+        self.categories.append(category)
+        return super().synthesize(text, out_dir, voice=voice, rate=rate)
+
+
+def test_the_category_reaches_only_engines_that_take_it(tmp_path: Path) -> None:
+    moody = _MoodyEngine()
+    render_video(
+        request(category="hope"),
+        RenderProviders(moody, FakeVisualSource(), FakeCompositor()),
+        output_path=tmp_path / "a.mp4",
+        workdir=tmp_path,
+    )
+    assert moody.categories == [get_category("hope")]
+    plain = RenderProviders(FakeSpeechEngine(), FakeVisualSource(), FakeCompositor())
+    render_video(request(category="hope"), plain, output_path=tmp_path / "b.mp4", workdir=tmp_path)
+    with pytest.raises(InvalidInput, match="category"):
+        render_video(request(category="gloom"), plain, output_path=tmp_path / "c.mp4", workdir=tmp_path)
