@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Response, delete, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import ResponseSpec
@@ -28,6 +29,7 @@ from oasis_server.api.errors import not_found
 from oasis_server.api.media import MediaLinks
 from oasis_server.api.schemas import error_responses
 from oasis_server.db.models import ScheduledPost, Video
+from oasis_server.jobs.heartbeat import waiting_message
 from oasis_server.jobs.submit import VideoSpec, submit_video
 from oasis_server.provider_choice import CHOOSABLE, ProviderChoice
 
@@ -130,6 +132,8 @@ class VideoStatusOut(msgspec.Struct):
     url: str | None
     error: str | None
     thumbnail_url: str | None
+    message: str | None = None
+    """Why a ``processing`` video is not moving, e.g. that no worker is running to render it; else null."""
 
 
 class VideoOut(msgspec.Struct):
@@ -336,6 +340,10 @@ class VideoController(Controller):
         context: ServerContext = state.ctx
         video = await context.read(_owned, context, video_id, user)
         links = MediaLinks(context)
+        waiting = video.status == "processing" and video.stage == "queued"
+        message = None
+        if waiting and context.redis is not None:  # renders queued in Redis wait for `oasis worker`
+            message = await sync_to_thread(waiting_message, context.redis, waiting=waiting)
         return VideoStatusOut(
             id=video.id,
             status=video.status,
@@ -344,6 +352,7 @@ class VideoController(Controller):
             url=links.link(video.id, "video", video.video_key),
             error=video.error,
             thumbnail_url=links.link(video.id, "thumbnail", video.thumbnail_key),
+            message=message,
         )
 
     @get(

@@ -22,6 +22,7 @@ from oasis_server.jobs.broker import (
     RENDER_TIME_LIMIT_MS,
     build_broker,
 )
+from oasis_server.jobs.heartbeat import Heartbeat
 from oasis_server.jobs.render_job import LeaseKeeper, VideoRenderer
 from oasis_server.jobs.sweeper import Sweeper
 from oasis_server.publishing.publish_job import PostPublisher
@@ -97,6 +98,7 @@ class JobRuntime:
         self.threads = max(1, threads)
         self.worker: dramatiq.Worker | None = None
         self.sweeper: Sweeper | None = None
+        self.heartbeat: Heartbeat | None = None
 
     def send(self, video_id: str) -> None:
         """Queue a render of ``video_id`` (raises if the broker cannot be reached)."""
@@ -117,10 +119,15 @@ class JobRuntime:
         self.worker.start()
         self.sweeper = Sweeper(self.context, self.send)
         self.sweeper.start()
+        if self.context.redis is not None:  # so the API can tell when no worker is running
+            self.heartbeat = Heartbeat(self.context.redis)
+            self.heartbeat.start()
         log.info("Rendering videos in this process with %d thread(s)", self.threads)
 
     def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
         """Stop taking work; wait up to ``timeout`` seconds for running renders, then hand them back."""
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         if self.sweeper is not None:
             self.sweeper.stop()
         if self.worker is not None:
