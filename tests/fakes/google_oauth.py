@@ -61,7 +61,7 @@ class Consent:
 
 
 class GoogleOAuth:
-    """The consent page, token and revocation routes; mixed into :class:`~tests.fakes.google_api.FakeGoogle`."""
+    """The consent page, token and revoke routes, mixed in of :class:`~tests.fakes.google_api.FakeGoogle`."""
 
     oauth_routes = (
         ("GET", r"^/o/oauth2/v2/auth$", "_consent"),

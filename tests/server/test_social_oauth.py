@@ -5,6 +5,7 @@ once (across server processes), and the callback address never comes from the re
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from tests.fakes.google_api import CHANNEL_ID, CHANNEL_TITLE, FakeGoogle, TlsFiles, make_tls_files
 from tests.fakes.google_api import CLIENT_ID as GOOGLE_CLIENT_ID
 from tests.fakes.google_api import CLIENT_SECRET as GOOGLE_CLIENT_SECRET
@@ -31,14 +32,15 @@ from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
 from tests.server.test_social_api import accounts, server_catalog  # noqa: F401 - a pytest fixture
 
 from oasis_core.catalog import ProviderCatalog
+from oasis_core.errors import InvalidInput
 from oasis_plugins.youtube import YouTubePublisher
 from oasis_server.api.app import create_app
 from oasis_server.api.context import ServerContext
 from oasis_server.api.social import REASONS
 from oasis_server.db.models import UsedOAuthState, User
 from oasis_server.db.types import utcnow
-from oasis_server.publishing.oauth_flow import digest_of
-from oasis_server.publishing.oauth_state import STATE_TTL_SECONDS, seal
+from oasis_server.publishing.oauth_flow import digest_of, spend_state
+from oasis_server.publishing.oauth_state import STATE_TTL_SECONDS, OAuthState, seal
 
 PUBLIC_URL = "https://oasis.example"
 CALLBACK = f"{PUBLIC_URL}/api/social/callback/tiktok"
@@ -307,6 +309,25 @@ def test_a_state_works_once_even_on_another_server_process(
         assert session.scalar(select(UsedOAuthState.digest)) == digest_of(query_of(callback)["state"])
 
 
+def test_one_state_spent_by_many_at_once_is_spent_once(context: ServerContext) -> None:
+    sealed = OAuthState("user-1", "tiktok", "", time.time(), "0" * 64)
+    results: list[str] = []
+
+    def spend() -> None:
+        try:
+            spend_state(context, "the-same-state", sealed)
+            results.append("spent")
+        except InvalidInput:
+            results.append("refused")
+
+    threads = [threading.Thread(target=spend) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == ["refused"] * 5 + ["spent"]
+
+
 def test_records_of_expired_states_are_purged(
     client: TestClient[Any], context: ServerContext, user: tuple[str, str]
 ) -> None:
@@ -396,6 +417,18 @@ def test_a_user_deleted_before_the_callback_is_400_and_the_code_is_not_spent(
         session.execute(delete(User).where(User.id == user_id))
     refused(back_at_oasis(client, callback), "no longer exists")
     assert google.requests_to(r"^/token$") == []
+
+
+def test_a_user_deactivated_before_the_callback_is_400(
+    client: TestClient[Any], context: ServerContext, user: tuple[str, str], tiktok: FakeTikTok
+) -> None:
+    token, user_id = user
+    callback = consent(start_oauth(client, token).json()["authorization_url"])
+    with context.session() as session:
+        session.execute(update(User).where(User.id == user_id).values(status="inactive"))
+    refused(back_at_oasis(client, callback), "deactivated")
+    assert account_row(context, user_id, "tiktok") is None
+    assert query_of(callback)["code"] in tiktok.codes
 
 
 def test_a_user_deleted_during_the_exchange_is_400_and_the_grant_is_revoked(

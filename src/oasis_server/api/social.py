@@ -241,7 +241,7 @@ class SocialController(Controller):
         if error or not code:
             log.info("Connecting %s for user %s: %r", platform, sealed.user_id, (error or "no code")[:100])
             return _back(platform, callback, "failed", "denied" if error == "access_denied" else "platform")
-        if not _user_exists(context, sealed.user_id):  # deleted meanwhile: leave the code unspent
+        if not _user_is_active(context, sealed.user_id):  # deleted or deactivated meanwhile: code unspent
             raise InvalidInput(_GONE, field="state")
         try:
             publisher = build_publisher(context, platform)
@@ -305,7 +305,10 @@ def _revoke_quietly(context: ServerContext, account: SocialAccount) -> None:
         )
 
 
-_GONE = "The Oasis account that started this connection no longer exists; nothing was connected"
+_GONE = (
+    "The Oasis account that started this connection no longer exists or was deactivated; "
+    "nothing was connected"
+)
 
 REASONS = ("denied", "platform", "refused", "unavailable", "failed")
 """Why a connection failed, as the callback tells the dashboard (which has its own text for each):
@@ -321,9 +324,9 @@ def failure_reason(exc: OasisError) -> str:
     return "failed"
 
 
-def _user_exists(context: ServerContext, user_id: str) -> bool:
+def _user_is_active(context: ServerContext, user_id: str) -> bool:
     with context.sessions() as session:
-        return session.scalar(select(User.id).where(User.id == user_id)) is not None
+        return session.scalar(select(User.status).where(User.id == user_id)) == "active"
 
 
 def _back(platform: str, callback: str, status: str, reason: str | None) -> Redirect:
