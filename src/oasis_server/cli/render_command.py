@@ -1,4 +1,8 @@
-"""``oasis render``: one finished video from the command line, with a progress bar."""
+"""``oasis render``: one finished video from the command line.
+
+Progress goes to stderr (a bar on a terminal, plain lines otherwise, nothing
+with ``--quiet``); the result goes to stdout, as JSON with ``--json``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
 from oasis_core.domain.media import ASPECT_IDS
 from oasis_core.domain.video import RenderStage
+from oasis_server.cli.output import add_json_option, print_json, progress
 
 STAGE_LABELS = {
     RenderStage.QUEUED: "Writing",
@@ -33,7 +35,9 @@ def register(commands: Any) -> None:
         "--output", "-o", type=Path, help="MP4 file to write (default: ./oasis-<category>-<time>.mp4)"
     )
     parser.add_argument("--aspect", default="9:16", help=f"frame shape: {', '.join(ASPECT_IDS)}")
-    parser.add_argument("--voice", help="voice id (see `oasis voices`)")
+    parser.add_argument(
+        "--voice", help="voice id or language tag, such as en-gb (see `oasis voices`; default: the engine's)"
+    )
     parser.add_argument("--rate", type=float, default=1.0, help="speaking speed, 0.5 to 2.0")
     parser.add_argument("--quote", help="speak this text instead of a written quote")
     parser.add_argument("--visual-prompt", help="describe the picture yourself")
@@ -44,6 +48,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="where caches live (default: OASIS_DATA_DIR or a per-user folder)"
     )
+    add_json_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -69,28 +74,25 @@ def run(args: argparse.Namespace) -> int:
         output=args.output,
         providers=providers,
     )
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description:<9}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(STAGE_LABELS[RenderStage.QUEUED], total=100)
-
-        def on_progress(stage: RenderStage, percent: int) -> None:
-            progress.update(task, completed=percent, description=STAGE_LABELS[stage])
-
-        result = studio.run(plan, on_progress)
-    out = Console()
+    with progress(args, STAGE_LABELS[RenderStage.QUEUED]) as report:
+        result = studio.run(plan, lambda stage, percent: report(STAGE_LABELS[stage], percent))
+    if args.json:
+        print_json(_result_fields(result))
+        return 0
     author = f" — {result.author}" if result.author else ""
-    out.print(f"[bold]{result.text}[/bold]{author}", highlight=False)
-    out.print(
+    print(f"{result.text}{author}")
+    print(
         f"Wrote {result.path} ({result.width}x{result.height}, {result.duration:.1f} s, "
-        f"{result.size_bytes / 1_000_000:.1f} MB); thumbnail {result.thumbnail}",
-        highlight=False,
-        soft_wrap=True,
+        f"{result.size_bytes / 1_000_000:.1f} MB); thumbnail {result.thumbnail}"
     )
     return 0
+
+
+def _result_fields(result: Any) -> dict[str, Any]:
+    """A :class:`~oasis_core.studio.RenderResult` as JSON-ready fields (paths absolute)."""
+    import attrs
+
+    fields = attrs.asdict(result, recurse=False)
+    return {
+        name: str(value.resolve()) if isinstance(value, Path) else value for name, value in fields.items()
+    }
