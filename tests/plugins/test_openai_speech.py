@@ -24,7 +24,7 @@ from tests.fakes.openai_api import (
     rate_limit_reply,
     server_error_reply,
 )
-from tests.fakes.openai_audio import audio_seconds
+from tests.fakes.openai_audio import audio_seconds, encode, tone_with_gaps
 from tests.media_checks import decoded_audio, probe
 
 from oasis_core import ProviderConfig, Studio
@@ -34,8 +34,9 @@ from oasis_core.domain.media import word_spans
 from oasis_core.errors import InvalidInput, NeedsCredentials, ProviderError, RetryableProviderError
 from oasis_core.plugins import load_catalog
 from oasis_core.services.render import TAIL_SECONDS
-from oasis_plugins.openai import OpenAISpeechEngine
+from oasis_plugins.openai import OpenAISpeechEngine, speech_audio
 from oasis_plugins.openai.speech_alignment import align_transcript, normalise, number_words
+from oasis_plugins.openai.speech_audio import upload_form
 from oasis_plugins.openai.speech_engine import MAX_INPUT, VOICES, split_for_requests
 from oasis_plugins.openai.speech_tone import TONES, instructions_for
 
@@ -333,6 +334,19 @@ def test_split_for_requests_keeps_every_word_in_parts_within_the_limit(words: li
     assert all(0 < len(part) <= limit for part in parts)
     assert [w for part in parts for w in part.split()] == text.split()
     assert len(parts) == 1 or all(len(word_spans(part)) for part in parts)
+
+
+def test_an_upload_over_the_limit_is_shrunk_to_a_small_mp3(monkeypatch: pytest.MonkeyPatch) -> None:
+    samples, _ = tone_with_gaps(["a", "few", "words", "to", "hear"], 1.0)
+    wav = encode(samples, "wav")
+    assert upload_form(wav, ".wav") == (wav, ".wav")
+    monkeypatch.setattr(speech_audio, "MAX_UPLOAD_BYTES", len(wav) // 4)
+    shrunk, suffix = upload_form(wav, ".wav")
+    assert suffix == ".mp3" and len(shrunk) <= len(wav) // 4
+    assert audio_seconds(shrunk) == pytest.approx(audio_seconds(wav), abs=0.08)
+    monkeypatch.setattr(speech_audio, "MAX_UPLOAD_BYTES", 100)
+    with pytest.raises(ProviderError, match="25 MB"):
+        upload_form(wav, ".wav")
 
 
 def test_split_for_requests_refuses_a_word_longer_than_a_request() -> None:

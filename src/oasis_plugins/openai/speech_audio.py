@@ -56,11 +56,6 @@ def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
     return buffer.getvalue()
 
 
-def pcm_to_wav(data: bytes, rate: int = 24000) -> bytes:
-    """OpenAI's ``pcm`` answer (raw 24 kHz mono 16-bit little-endian samples) as a WAV file."""
-    return wav_bytes(np.frombuffer(data[: len(data) - len(data) % 2], dtype="<i2"), rate)
-
-
 def join_parts(parts: Sequence[bytes]) -> tuple[bytes, list[float]]:
     """The audio files ``parts`` one after the other as one WAV, and each part's length in seconds."""
     first, rate = decode_mono(parts[0])
@@ -93,4 +88,4 @@ def upload_form(data: bytes, extension: str) -> tuple[bytes, str]:
     return shrunk, ".mp3"
 
 
-__all__ = ["MAX_UPLOAD_BYTES", "decode_mono", "join_parts", "pcm_to_wav", "upload_form", "wav_bytes"]
+__all__ = ["MAX_UPLOAD_BYTES", "decode_mono", "join_parts", "upload_form", "wav_bytes"]
