@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full parser with every sub-command registered."""
     from oasis_server.cli import (
         catalog_commands,
+        health_command,
         render_command,
         scheduler_command,
         server_commands,
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     users_commands.register(commands)
     worker_command.register(commands)
     scheduler_command.register(commands)
+    health_command.register(commands)
     return parser
 
 

@@ -35,6 +35,7 @@ def register(commands: Any) -> None:
 def run_scheduler(args: argparse.Namespace) -> int:
     """Tick until SIGTERM or Ctrl-C."""
     from oasis_server.api.context import ServerContext
+    from oasis_server.cli.health_command import HEARTBEAT_SECONDS, touch_heartbeat
     from oasis_server.cli.server_commands import prepare_database
     from oasis_server.jobs.runtime import JobRuntime
     from oasis_server.jobs.sweeper import Sweeper
@@ -65,7 +66,10 @@ def run_scheduler(args: argparse.Namespace) -> int:
     sweeper.start()
     print(f"oasis scheduler {os.getpid()}: running; stop with Ctrl-C", file=sys.stderr)
     try:
-        stopping.wait()
+        touch_heartbeat()
+        while not stopping.wait(HEARTBEAT_SECONDS):
+            if loop.is_alive() and sweeper.is_alive():  # `oasis health --scheduler` reads it
+                touch_heartbeat()
         print(f"oasis scheduler {os.getpid()}: stopping", file=sys.stderr)
     finally:
         loop.stop()
