@@ -239,6 +239,7 @@ class Studio:
             rate=plan.rate,
             music_path=plan.music_path,
             category=plan.category,
+            attribution=written.author,
         )
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as workdir:
             outcome = render_video(

@@ -1,7 +1,7 @@
 """The ports: one Protocol per outside capability. Plugin authors read these as the specification."""
 
 from oasis_core.ports.blob_store import BlobStore
-from oasis_core.ports.compositor import Composition, Compositor, ProgressCallback
+from oasis_core.ports.compositor import Composition, Compositor, EndCard, ProgressCallback
 from oasis_core.ports.language_model import LanguageModel
 from oasis_core.ports.provider import Provider, ProviderConfig
 from oasis_core.ports.publisher import Publisher
@@ -12,6 +12,7 @@ __all__ = [
     "BlobStore",
     "Composition",
     "Compositor",
+    "EndCard",
     "LanguageModel",
     "ProgressCallback",
     "Provider",

@@ -17,6 +17,17 @@ ProgressCallback = Callable[[float], None]
 
 
 @frozen
+class EndCard:
+    """The card a video ends on: ``text`` (the attribution, such as ``"— Epictetus"``) from ``start`` seconds.
+
+    It fades in after the last caption and holds until the video ends.
+    """
+
+    text: str
+    start: float
+
+
+@frozen
 class Composition:
     """Everything needed to compose one video.
 
@@ -25,7 +36,9 @@ class Composition:
     video's length (speech plus a short tail). ``music_path`` is an optional
     track mixed quietly under the voice. ``language`` (a BCP 47 tag, or
     ``None`` when unknown) is the language of the captions, for compositors
-    that choose fonts or glyph forms by it.
+    that choose fonts or glyph forms by it. ``script`` is the whole text
+    spoken, which the thumbnail shows (``None``: the captions' words);
+    ``end_card``, when given, is shown from its start to the end.
     """
 
     speech: Speech
@@ -38,6 +51,8 @@ class Composition:
     music_path: Path | None = None
     fps: int = 30
     language: str | None = None
+    script: str | None = None
+    end_card: EndCard | None = None
 
 
 @runtime_checkable
@@ -53,7 +68,9 @@ class Compositor(Provider, Protocol):
         The MP4 holds H.264 video (yuv420p) at ``aspect`` size and ``fps``, and
         AAC audio, with the index (moov) before the media data so it plays
         while downloading. The pictures move; each caption phrase is shown from
-        its start to its end with the word being spoken highlighted. Call
+        its start to its end with the word being spoken highlighted; the end
+        card, if any, from its start to the end. The thumbnail shows the
+        script (or its first sentence, when long) over the first scene. Call
         ``on_progress`` now and then with the fraction done. On failure, leave
         no file at ``output_path``.
         """

@@ -17,6 +17,7 @@ from oasis_core.errors import InvalidInput
 from oasis_core.ports import BlobStore, Composition, Compositor, SpeechEngine, VisualSource
 from oasis_core.ports.speech_engine import speaking_rate, synthesize_speech
 from oasis_core.services.captions import plan_captions
+from oasis_core.services.ending import optional_attribution, plan_ending
 
 StageCallback = Callable[[RenderStage, float], None]
 """Called with the current stage and how far it has got (0.0–1.0)."""
@@ -44,6 +45,8 @@ class RenderRequest:
     rate: float = 1.0
     music_path: Path | None = None
     category: str | None = None
+    attribution: str | None = field(default=None, converter=optional_attribution)
+    """Who said or wrote ``text`` (``"Epictetus"``): the video ends on a card naming them."""
 
 
 @frozen
@@ -114,7 +117,9 @@ def render_video(
     speech = synthesize_speech(
         providers.speech, request.text, workdir, voice=request.voice, rate=request.rate, category=category
     )
-    duration = speech.duration + TAIL_SECONDS
+    captions = plan_captions(speech.words, speech.duration + TAIL_SECONDS)
+    ending = plan_ending(speech.duration, captions, request.attribution, tail=TAIL_SECONDS)
+    duration = ending.duration
     report(RenderStage.VISUALS, 0.0)
     visuals = providers.visuals.create(
         request.visual_prompt, style, aspect, duration, workdir, scene_texts=split_sentences(request.text)
@@ -126,12 +131,14 @@ def render_video(
     composition = Composition(
         speech=speech,
         visuals=visuals,
-        captions=plan_captions(speech.words, duration),
+        captions=captions,
         aspect=aspect,
         duration=duration,
         output_path=partial_video,
         thumbnail_path=partial_thumb,
         music_path=request.music_path,
+        script=request.text,
+        end_card=ending.end_card,
     )
     try:
         rendered = providers.compositor.compose(composition, lambda f: report(RenderStage.COMPOSE, f))

@@ -135,6 +135,15 @@ class CaptionPainter:
         high = self.geometry.frame_height - self.geometry.margin - height
         return max(0, min(max(low, top), max(high, 0)))
 
+    def still(self, phrase: CaptionPhrase) -> Image.Image:
+        """``phrase`` drawn once in white, shadow and outline included, in a strip just tall enough.
+
+        For text that is not timed to the voice: the end card and the thumbnail.
+        """
+        layout = self.layout(phrase)
+        block = self.block(phrase, layout)
+        return self._draw(phrase, layout, block, self.strip_height([layout], [block]))[0]
+
     def cues(self, phrases: tuple[CaptionPhrase, ...], duration: float) -> tuple[int, Iterator[CaptionCue]]:
         """The strip height and, lazily, every caption state in time order (with blanks in the gaps)."""
         self.chooser(phrases)

@@ -19,13 +19,12 @@ from oasis_core.services.captions import caption_geometry
 from oasis_plugins.pyav.audio_mix import SAMPLE_RATE, mixed_audio
 from oasis_plugins.pyav.caption_painter import CaptionPainter
 from oasis_plugins.pyav.motion import plan_clips, source_size
+from oasis_plugins.pyav.title_cards import TitleCards, script_of, with_end_card
 from oasis_plugins.pyav.video_graph import VideoGraph
 
 log = logging.getLogger(__name__)
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
-THUMBNAIL_AT = 0.35
-"""Where in the video (as a share of its length) the thumbnail is taken."""
 
 
 class PyAVCompositor:
@@ -78,8 +77,20 @@ class PyAVCompositor:
         painter = CaptionPainter(
             caption_geometry(aspect), self.font_path, fonts=self.fonts, language=composition.language
         )
-        strip_height, cues = painter.cues(composition.captions, composition.duration)
+        strip_height, caption_cues = painter.cues(composition.captions, composition.duration)
+        cards = TitleCards(aspect, self.font_path, self.fonts, composition.language)
+        end_card = cards.end_card(composition.end_card) if composition.end_card else None
+        if end_card is not None:
+            strip_height = max(strip_height, end_card.height + end_card.height % 2)
+        card_start = composition.end_card.start if composition.end_card else composition.duration
+        cues = with_end_card(caption_cues, end_card, card_start, strip_height, composition.duration)
         strip_top = painter.strip_top(strip_height)
+        cards.thumbnail(
+            composition.visuals.scenes[0].image_path,
+            composition.script or script_of(composition.captions),
+            composition.end_card.text if composition.end_card else None,
+            composition.thumbnail_path,
+        )
         graph = VideoGraph(
             clips=clips,
             fade=fade,
@@ -115,7 +126,6 @@ class PyAVCompositor:
             container.mux(audio.encode(None))
 
             written = 0
-            thumbnail_frame = min(total_frames - 1, int(total_frames * THUMBNAIL_AT))
             blank = np.zeros((strip_height, width, 4), dtype=np.uint8)
 
             def encode_ready() -> None:
@@ -123,8 +133,6 @@ class PyAVCompositor:
                 for frame in graph.pull_ready():
                     if written >= total_frames:
                         return
-                    if written == thumbnail_frame:
-                        frame.to_image().save(composition.thumbnail_path, "JPEG", quality=86)
                     frame.pts = written
                     frame.time_base = video.codec_context.time_base
                     container.mux(video.encode(frame))
