@@ -14,11 +14,13 @@ from attrs import frozen
 
 from oasis_core.catalog import PortKind, ProviderCatalog
 from oasis_core.domain.catalogue import get_category, get_style
+from oasis_core.domain.language import optional_language_tag
 from oasis_core.domain.media import Quote, get_aspect, validate_text
 from oasis_core.domain.video import RenderStage, overall_progress
 from oasis_core.errors import InvalidInput
 from oasis_core.paths import default_data_dir
 from oasis_core.plugins import load_catalog
+from oasis_core.ports.language_model import check_language
 from oasis_core.ports.provider import ProviderConfig
 from oasis_core.ports.speech_engine import find_voice
 from oasis_core.services.content import generate_quote, generate_visual_prompt
@@ -51,6 +53,7 @@ class RenderPlan:
     providers: RenderProviders
     output_path: Path
     llm: str | None
+    language: str | None = None
 
 
 @frozen
@@ -138,10 +141,16 @@ class Studio:
         """The provider of ``kind`` used when none is named: the catalog's default for this studio's config."""
         return self.catalog.default_id(kind, lambda info: self.config_for(info.kind, info.id))
 
-    def quote(self, category: str, *, llm: str | None = None) -> Quote:
-        """Write a quote for ``category``, avoiding the ones this data folder saw recently."""
+    def quote(self, category: str, *, llm: str | None = None, language: str | None = None) -> Quote:
+        """Write a quote for ``category``, avoiding the ones this data folder saw recently.
+
+        ``language`` (a BCP 47 tag such as ``fr`` or ``zh``) asks for one in that
+        language; a language model that does not write it raises :class:`InvalidInput`.
+        """
         recent = self._recent()
-        quote = generate_quote(self.provider(PortKind.LLM, llm), category, avoid=recent.get(category, []))
+        quote = generate_quote(
+            self.provider(PortKind.LLM, llm), category, avoid=recent.get(category, []), language=language
+        )
         recent[category] = [*recent.get(category, []), quote.text][-RECENT_QUOTES:]
         self._save_recent(recent)
         return quote
@@ -163,6 +172,7 @@ class Studio:
         music: str | os.PathLike[str] | None = None,
         output: str | os.PathLike[str] | None = None,
         providers: Mapping[str, str] | None = None,
+        language: str | None = None,
     ) -> RenderPlan:
         """Check every choice and build the providers, without doing any work yet.
 
@@ -179,6 +189,9 @@ class Studio:
                 goes next to it as ``.jpg``.
             providers: provider id by port (``{"llm": "openai", "speech": "espeak"}``); a port
                 left out uses its default provider.
+            language: the video's language, a BCP 47 tag (``"fr"``, ``"zh"``, ``"pt-BR"``): the
+                language model writes in it, the speech provider's first voice for it speaks when
+                ``voice`` is ``None``, and the captions use fonts for its script.
 
         Raises :class:`~oasis_core.errors.InvalidInput` (or a subclass) naming
         the first bad choice and listing the valid ones.
@@ -195,6 +208,7 @@ class Studio:
         get_style(style)
         get_aspect(aspect)
         text = validate_text(quote) if quote is not None else None
+        language = optional_language_tag(language)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         output_path = Path(output) if output else Path.cwd() / f"oasis-{category}-{stamp}.mp4"
         check_output_path(output_path)
@@ -206,7 +220,9 @@ class Studio:
         self._check_voice(render_providers, voice)
         music_path = Path(music) if music else None
         if text is None or not visual_prompt:
-            self.provider(PortKind.LLM, chosen.get("llm"))  # fail now if the language model cannot be built
+            llm = self.provider(PortKind.LLM, chosen.get("llm"))  # fail now if it cannot be built
+            if text is None and language is not None:
+                check_language(llm, language)  # or if it cannot write in the language
         check_choices(style, aspect, rate, music_path)
         return RenderPlan(
             category,
@@ -220,13 +236,18 @@ class Studio:
             render_providers,
             output_path,
             chosen.get("llm"),
+            language,
         )
 
     def run(self, plan: RenderPlan, on_progress: ProgressCallback | None = None) -> RenderResult:
         """Carry out a :meth:`plan`: write the quote and prompt if needed, then render."""
         report = on_progress or (lambda stage, percent: None)
         report(RenderStage.QUEUED, 0)
-        written = Quote(plan.text) if plan.text is not None else self.quote(plan.category, llm=plan.llm)
+        written = (
+            Quote(plan.text)
+            if plan.text is not None
+            else self.quote(plan.category, llm=plan.llm, language=plan.language)
+        )
         prompt = plan.visual_prompt or self.visual_prompt(
             written.text, plan.category, plan.style, llm=plan.llm
         )
@@ -239,6 +260,7 @@ class Studio:
             rate=plan.rate,
             music_path=plan.music_path,
             category=plan.category,
+            language=plan.language,
             attribution=written.author,
         )
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as workdir:
@@ -278,6 +300,7 @@ class Studio:
         output: str | os.PathLike[str] | None = None,
         providers: Mapping[str, str] | None = None,
         on_progress: ProgressCallback | None = None,
+        language: str | None = None,
     ) -> RenderResult:
         """Write, voice and render one video; return where it is and what it holds.
 
@@ -296,6 +319,7 @@ class Studio:
             music=music,
             output=output,
             providers=providers,
+            language=language,
         )
         return self.run(plan, on_progress)
 

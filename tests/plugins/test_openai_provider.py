@@ -653,3 +653,16 @@ def test_dall_e_3_images_cover_every_aspect(fake: FakeOpenAI, tmp_path: Path, as
     visuals = visual_source(fake, image_model="dall-e-3").create(PROMPT, STYLES[2], aspect, 5.0, tmp_path)
     width, height = image_size(visuals.scenes[0].image_path)
     assert width >= aspect.width and height >= aspect.height
+
+
+def test_a_language_is_asked_for_in_the_prompt_and_checked_first(fake: FakeOpenAI) -> None:
+    fake.reply_with('{"text": "Le commencement est la moitié de tout.", "author": "Platon"}')
+    quote = language_model(fake).write_quote(MOTIVATION, language="fr-ca")
+    assert quote.text == "Le commencement est la moitié de tout."
+    (request,) = fake.chat_requests()
+    assert "BCP 47 tag is fr-CA" in request.json()["messages"][1]["content"]
+    language_model(fake).write_quote(MOTIVATION)
+    assert "BCP 47" not in fake.chat_requests()[-1].json()["messages"][1]["content"]
+    with pytest.raises(InvalidInput) as error:
+        language_model(fake).write_quote(MOTIVATION, language="français")
+    assert error.value.field == "language" and len(fake.chat_requests()) == 2

@@ -7,19 +7,23 @@ from collections.abc import Sequence
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.media import Quote, validate_text
 from oasis_core.errors import InvalidInput, ProviderError
-from oasis_core.ports.language_model import LanguageModel
+from oasis_core.ports.language_model import LanguageModel, write_quote
 
 MAX_PROMPT_LENGTH = 1000
 
 
-def generate_quote(llm: LanguageModel, category_id: str, *, avoid: Sequence[str] = ()) -> Quote:
-    """Ask ``llm`` for a quote in ``category_id`` that is not one of ``avoid``.
+def generate_quote(
+    llm: LanguageModel, category_id: str, *, avoid: Sequence[str] = (), language: str | None = None
+) -> Quote:
+    """Ask ``llm`` for a quote in ``category_id`` that is not one of ``avoid``, in ``language`` if given.
 
-    Raises :class:`~oasis_core.errors.InvalidInput` for an unknown category and
+    Raises :class:`~oasis_core.errors.InvalidInput` for an unknown category, a
+    malformed language tag or a language the model does not write (see
+    :func:`~oasis_core.ports.language_model.write_quote`), and
     :class:`~oasis_core.errors.ProviderError` if the model answers nothing usable.
     """
     category = get_category(category_id)
-    quote = llm.write_quote(category, avoid=tuple(avoid))
+    quote = write_quote(llm, category, avoid=tuple(avoid), language=language)
     try:
         text = validate_text(quote.text, field_name="quote")
     except InvalidInput as exc:

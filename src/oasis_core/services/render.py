@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -11,6 +12,7 @@ from pathlib import Path
 from attrs import field, frozen
 
 from oasis_core.domain.catalogue import get_category, get_style
+from oasis_core.domain.language import optional_language_tag, voice_for_language
 from oasis_core.domain.media import RenderedVideo, get_aspect, validate_text
 from oasis_core.domain.video import RenderStage
 from oasis_core.errors import InvalidInput
@@ -18,6 +20,8 @@ from oasis_core.ports import BlobStore, Composition, Compositor, SpeechEngine, V
 from oasis_core.ports.speech_engine import speaking_rate, synthesize_speech
 from oasis_core.services.captions import plan_captions
 from oasis_core.services.ending import optional_attribution, plan_ending
+
+log = logging.getLogger(__name__)
 
 StageCallback = Callable[[RenderStage, float], None]
 """Called with the current stage and how far it has got (0.0–1.0)."""
@@ -45,6 +49,8 @@ class RenderRequest:
     rate: float = 1.0
     music_path: Path | None = None
     category: str | None = None
+    language: str | None = field(default=None, converter=optional_language_tag)
+    """The language of ``text`` (a BCP 47 tag): picks the voice when none is named, and the caption fonts."""
     attribution: str | None = field(default=None, converter=optional_attribution)
     """Who said or wrote ``text`` (``"Epictetus"``): the video ends on a card naming them."""
 
@@ -78,6 +84,22 @@ def check_choices(style: str, aspect: str, rate: float, music_path: Path | None)
     speaking_rate(rate)
     if music_path is not None and not music_path.is_file():
         raise InvalidInput(f"The music file {str(music_path)!r} does not exist", field="music")
+
+
+def language_voice(engine: SpeechEngine, language: str | None) -> str | None:
+    """The id of ``engine``'s voice for ``language`` (see :func:`voice_for_language`), or ``None``.
+
+    ``None`` (the engine's default voice) also when no voice of the engine
+    claims the language: many engines (OpenAI, ElevenLabs) speak other
+    languages with the same voices, so the render goes on, and a warning says so.
+    """
+    if language is None:
+        return None
+    chosen = voice_for_language(engine.voices(), language)
+    if chosen is None:
+        log.warning("The %s speech engine has no voice for %r; its default voice speaks", engine.id, language)
+        return None
+    return chosen.id
 
 
 def check_output_path(path: Path) -> None:
@@ -114,8 +136,9 @@ def render_video(
     category = get_category(request.category) if request.category is not None else None
 
     report(RenderStage.SPEECH, 0.0)
+    voice = request.voice or language_voice(providers.speech, request.language)
     speech = synthesize_speech(
-        providers.speech, request.text, workdir, voice=request.voice, rate=request.rate, category=category
+        providers.speech, request.text, workdir, voice=voice, rate=request.rate, category=category
     )
     captions = plan_captions(speech.words, speech.duration + TAIL_SECONDS)
     ending = plan_ending(speech.duration, captions, request.attribution, tail=TAIL_SECONDS)
@@ -137,6 +160,7 @@ def render_video(
         output_path=partial_video,
         thumbnail_path=partial_thumb,
         music_path=request.music_path,
+        language=request.language,
         script=request.text,
         end_card=ending.end_card,
     )

@@ -14,6 +14,7 @@ from typing import BinaryIO, ClassVar
 
 from oasis_core.catalog import PortKind, ProviderCatalog
 from oasis_core.domain.catalogue import Category, Style
+from oasis_core.domain.language import language_tag
 from oasis_core.domain.media import (
     Aspect,
     Quote,
@@ -42,17 +43,23 @@ class FakeLanguageModel:
     name: ClassVar[str] = "Fake language model"
     needs_key: ClassVar[str | None] = None
     key_env_var: ClassVar[str | None] = None
+    languages: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, config: ProviderConfig | None = None) -> None:
         self.config = config or ProviderConfig()
         self.asked: list[tuple[str, tuple[str, ...]]] = []
+        self.asked_languages: list[str | None] = []
         self.prompts: list[str] = []
 
-    def write_quote(self, category: Category, *, avoid: Sequence[str] = ()) -> Quote:
-        """Return the first of ``Fake <category> quote number N.`` not in ``avoid``."""
+    def write_quote(
+        self, category: Category, *, avoid: Sequence[str] = (), language: str | None = None
+    ) -> Quote:
+        """Return the first of ``Fake <category> quote number N.`` (``… N (fr).`` in a language) not in ``avoid``."""
         self.asked.append((category.id, tuple(avoid)))
+        self.asked_languages.append(language)
+        tag = f" ({language_tag(language)})" if language is not None else ""
         for number in itertools.count(1):
-            text = f"Fake {category.id} quote number {number}."
+            text = f"Fake {category.id} quote number {number}{tag}."
             if text not in avoid:
                 return Quote(text, "Fake Author")
         raise AssertionError("unreachable")
@@ -149,6 +156,8 @@ class FakeCompositor:
             "phrases": [list(p.texts) for p in composition.captions],
             "aspect": composition.aspect.id,
             "duration": composition.duration,
+            "voice": composition.speech.voice,
+            "language": composition.language,
         }
         composition.output_path.write_text(json.dumps(description), encoding="utf-8")
         composition.thumbnail_path.write_bytes(b"fake thumbnail")

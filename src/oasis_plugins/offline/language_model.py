@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import ClassVar
 
 from oasis_core.domain.catalogue import Category, Style
+from oasis_core.domain.language import language_tag, primary_language
 from oasis_core.domain.media import Quote
 from oasis_core.errors import InvalidInput, ProviderError
 from oasis_core.ports.provider import ProviderConfig
@@ -66,12 +67,18 @@ class OfflineLanguageModel:
     ``seed`` makes the choice of quotes reproducible (any string; integers are read as numbers).
     Each instance remembers the last :data:`RECENT_MEMORY` quotes it gave per category and does
     not repeat them while another quote is available.
+
+    The collection is in English only: asked for another language, it refuses with
+    :class:`~oasis_core.errors.InvalidInput` rather than hand back English text to be
+    spoken by, say, a French voice (a translated quote would no longer be the author's words).
     """
 
     id: ClassVar[str] = "offline"
     name: ClassVar[str] = "Offline quotes"
     needs_key: ClassVar[str | None] = None
     key_env_var: ClassVar[str | None] = None
+    languages: ClassVar[tuple[str, ...]] = ("en",)
+    """The languages the bundled quotes are in."""
 
     def __init__(self, config: ProviderConfig) -> None:
         self._config = config
@@ -92,14 +99,24 @@ class OfflineLanguageModel:
             )
         return found
 
-    def write_quote(self, category: Category, *, avoid: Sequence[str] = ()) -> Quote:
+    def write_quote(
+        self, category: Category, *, avoid: Sequence[str] = (), language: str | None = None
+    ) -> Quote:
         """Return a real quote for ``category`` that is neither in ``avoid`` nor recently given.
 
         Texts are compared ignoring case, spacing and punctuation. When every quote of the
         category is excluded, the least recently given one (preferring those not in ``avoid``)
         is returned. Raise :class:`~oasis_core.errors.InvalidInput` for a category that has no
-        bundled quotes.
+        bundled quotes, and for a ``language`` other than English (any English tag, such as
+        ``en-GB``, is English), naming the languages it has.
         """
+        if language is not None and primary_language(language_tag(language)) not in self.languages:
+            raise InvalidInput(
+                f"The offline quotes are in English only, not {language!r}; choose English, or a "
+                "language model that writes in other languages (such as openai)",
+                field="language",
+                choices=self.languages,
+            )
         quotes = self._quotes_for(category)
         avoided = {normalise(text) for text in avoid}
         with self._lock:

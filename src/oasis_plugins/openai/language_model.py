@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, cast
 
 from oasis_core.domain.catalogue import Category, Style
+from oasis_core.domain.language import language_tag
 from oasis_core.domain.media import MAX_TEXT_LENGTH, Quote
 from oasis_core.errors import InvalidInput, ProviderError
 from oasis_core.ports.provider import ProviderConfig
@@ -253,6 +254,8 @@ class OpenAILanguageModel:
         "model": "OASIS_OPENAI_MODEL",
         "timeout": "OASIS_OPENAI_TIMEOUT",
     }
+    languages: ClassVar[tuple[str, ...] | None] = None
+    """Any language: the prompt asks the model to write in the one requested."""
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -299,21 +302,23 @@ class OpenAILanguageModel:
             content = response.choices[0].message.content
         return content if isinstance(content, str) else ""
 
-    def write_quote(self, category: Category, *, avoid: Sequence[str] = ()) -> Quote:
-        """Ask the model for one quote for ``category`` that is none of ``avoid``.
+    def write_quote(
+        self, category: Category, *, avoid: Sequence[str] = (), language: str | None = None
+    ) -> Quote:
+        """Ask the model for one quote for ``category`` that is none of ``avoid``, in ``language`` if given.
 
         When the answer is one of ``avoid`` anyway (ignoring case and punctuation), ask once
-        more with it added to the list. Raise :class:`ProviderError` (or a subclass) on failure.
+        more with it added to the list. Raise :class:`ProviderError` (or a subclass) on failure,
+        and :class:`InvalidInput` for a malformed language tag.
         """
+        tag = language_tag(language) if language is not None else None
         avoided = list(avoid)
-        quote = parse_quote(
-            self._chat(quote_messages(category, avoided, content=self.content), "writing a quote")
-        )
-        if _normalise(quote.text) in {_normalise(text) for text in avoided}:
+        for _attempt in range(2):
+            messages = quote_messages(category, avoided, content=self.content, language=tag)
+            quote = parse_quote(self._chat(messages, "writing a quote"))
+            if _normalise(quote.text) not in {_normalise(text) for text in avoided}:
+                break
             avoided.append(quote.text)
-            quote = parse_quote(
-                self._chat(quote_messages(category, avoided, content=self.content), "writing a quote")
-            )
         return quote
 
     def write_visual_prompt(self, text: str, category: Category, style: Style) -> str:

@@ -82,11 +82,25 @@ CONTENT_KINDS: tuple[str, ...] = tuple(_KIND)
 """The values of the ``content`` setting: real quotes (the default) or original lines."""
 
 
+def language_instruction(language: str) -> str:
+    """The instruction to write in ``language`` (a BCP 47 tag, which chat models understand)."""
+    return (
+        f"Write the text in the language whose BCP 47 tag is {language}, in its usual script. "
+        "For a real quote first said in another language, give a faithful, well-known translation "
+        "with the original author."
+    )
+
+
 def quote_messages(
-    category: Category, avoid: Sequence[str], *, content: str = "quote"
+    category: Category, avoid: Sequence[str], *, content: str = "quote", language: str | None = None
 ) -> list[dict[str, str]]:
-    """The chat messages that ask for one text for ``category``, different from each of ``avoid``."""
+    """The chat messages that ask for one text for ``category``, different from each of ``avoid``.
+
+    ``language`` (a BCP 47 tag) asks for the text in that language; ``None`` leaves it to the model.
+    """
     lines = [f"Category: {category.name}.", f"Write {category_brief(category)}.", _KIND[content]]
+    if language is not None:
+        lines.append(language_instruction(language))
     recent = [" ".join(text.split())[:_AVOID_CHARS] for text in avoid if text.strip()][-MAX_AVOID:]
     if recent:
         lines.append("Do not use any of these, nor a close variant of one:")

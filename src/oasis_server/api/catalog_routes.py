@@ -12,10 +12,12 @@ import msgspec
 from litestar import Controller, get, put
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.params import QueryParameter
 from sqlalchemy import update
 
 from oasis_core.catalog import PortKind, ProviderCatalog, ProviderInfo
 from oasis_core.domain.catalogue import CATEGORIES, STYLES
+from oasis_core.domain.language import language_tag, voices_for_language
 from oasis_core.domain.media import ASPECTS
 from oasis_core.errors import UnknownProvider
 from oasis_server.api.context import ServerContext
@@ -259,6 +261,13 @@ def listing_for_user(context: ServerContext, base: ProvidersOut, choice: Provide
     )
 
 
+def voices_in_language(listing: ProvidersOut, language: str) -> ProvidersOut:
+    """``listing`` with only the voices that speak ``language`` (a BCP 47 tag; ``zh`` keeps ``cmn``)."""
+    tag = language_tag(language)
+    voices = {provider: voices_for_language(listed, tag) for provider, listed in listing.voices.items()}
+    return msgspec.structs.replace(listing, voices=voices)
+
+
 def _defaults_out(context: ServerContext, user_id: str) -> DefaultsOut:
     with context.sessions() as session:
         choice = ProviderChoice.for_user(context, session, user_id)
@@ -287,14 +296,23 @@ class CatalogController(Controller):
     tags = ["providers"]
     dependencies = {"user": Provide(provide_user)}
 
-    @get("/providers", operation_id="listProviders", sync_to_thread=True, responses=error_responses(401))
-    def list_providers(self, user: SignedIn, state: State) -> ProvidersOut:
+    @get("/providers", operation_id="listProviders", sync_to_thread=True, responses=error_responses(400, 401))
+    def list_providers(
+        self,
+        user: SignedIn,
+        state: State,
+        language: Annotated[
+            str | None,
+            QueryParameter(max_length=35, description="Only the voices for this BCP 47 language tag"),
+        ] = None,
+    ) -> ProvidersOut:
         """Providers per port, categories, styles, voices per speech provider and aspects.
 
         ``default`` marks what a request of this user that names no provider
         uses (their saved defaults, then their keys, then the server's). The
         plugins and the server's keys do not change while it runs, so the
-        common part is computed once per process.
+        common part is computed once per process. ``language`` keeps only the
+        voices that speak it (``fr``; ``zh`` keeps Mandarin ``cmn``).
         """
         context: ServerContext = state.ctx
         with _cache_lock:
@@ -305,7 +323,8 @@ class CatalogController(Controller):
                 state[_CACHE_KEY] = listing
         with context.sessions() as session:
             choice = ProviderChoice.for_user(context, session, user.id)
-        return listing_for_user(context, listing, choice)
+        mine = listing_for_user(context, listing, choice)
+        return voices_in_language(mine, language) if language else mine
 
     @get(
         "/providers/defaults",

@@ -44,6 +44,9 @@ Text = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 Title = Annotated[str, msgspec.Meta(max_length=255)]
 Description = Annotated[str, msgspec.Meta(max_length=5000)]
 VoiceId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+LanguageTag = Annotated[
+    str, msgspec.Meta(min_length=2, max_length=35, examples=["fr"], description="A BCP 47 language tag")
+]
 AspectId = Annotated[str, msgspec.Meta(min_length=1, max_length=10, examples=["9:16"])]
 ProviderId = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 VideoStatus = Literal["processing", "completed", "failed"]
@@ -67,6 +70,7 @@ class QuoteIn(msgspec.Struct, tag_field="type", tag="quote", forbid_unknown_fiel
 
     category: CategoryId
     providers: ProvidersIn | None = None
+    language: LanguageTag | None = None
 
 
 class VisualPromptIn(msgspec.Struct, tag_field="type", tag="visual_prompt", forbid_unknown_fields=True):
@@ -90,6 +94,7 @@ class VideoIn(msgspec.Struct, tag_field="type", tag="video", forbid_unknown_fiel
     voice: VoiceId | None = None
     aspect: AspectId | None = None
     providers: ProvidersIn | None = None
+    language: LanguageTag | None = None
 
 
 GenerateIn = QuoteIn | VisualPromptIn | VideoIn
@@ -303,6 +308,7 @@ class VideoController(Controller):
                 voice=data.voice,
                 aspect=data.aspect,
                 providers=requested,
+                language=data.language,
             )
             video_id = submit_video(context, user.id, spec)
             return Response(VideoAccepted(video_id), status_code=202)  # type: ignore[arg-type]
@@ -326,7 +332,7 @@ class VideoController(Controller):
         if isinstance(data, VisualPromptIn):
             prompt = generate_visual_prompt(llm, data.content, category.id, style.id)
             return Response(ContentOut(prompt, provider=llm_id, usage=_usage_of(llm)))
-        quote = generate_quote(llm, category.id, avoid=recent)
+        quote = generate_quote(llm, category.id, avoid=recent, language=data.language)
         return Response(ContentOut(quote.text, quote.author, provider=llm_id, usage=_usage_of(llm)))
 
     @get(

@@ -40,6 +40,11 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--rate", type=float, default=1.0, help="speaking speed, 0.5 to 2.0")
     parser.add_argument("--quote", help="speak this text instead of a written quote")
+    parser.add_argument(
+        "--language",
+        help="the video's language, a tag such as fr, zh or pt-BR: the quote is written in it and, "
+        "without --voice, the speech provider's first voice for it speaks",
+    )
     parser.add_argument("--visual-prompt", help="describe the picture yourself")
     parser.add_argument("--music", type=Path, help="audio file to mix quietly under the voice")
     parser.add_argument("--llm", help="language model provider id")
@@ -73,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         music=args.music,
         output=args.output,
         providers=providers,
+        language=args.language,
     )
     with progress(args, STAGE_LABELS[RenderStage.QUEUED]) as report:
         result = studio.run(plan, lambda stage, percent: report(STAGE_LABELS[stage], percent))

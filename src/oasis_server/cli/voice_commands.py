@@ -35,6 +35,7 @@ def register(commands: Any) -> None:
     voices.add_argument(
         "--available", action="store_true", help="list the voices the provider's catalogue offers"
     )
+    voices.add_argument("--language", help="only the voices for this language tag, such as fr or zh")
     voices.set_defaults(handler=list_voices)
     actions = voices.add_subparsers(dest="voices_action", metavar="ACTION")
     install = actions.add_parser("install", help="download a voice from the catalogue and install it")
@@ -117,6 +118,14 @@ def list_voices(args: argparse.Namespace) -> int:
         Console().print(table)
         return 0
     voices = list(engine.voices())
+    if getattr(args, "language", None):
+        from oasis_core.domain.language import language_tag, voices_for_language
+
+        tag = language_tag(args.language)
+        voices = voices_for_language(voices, tag)
+        if not voices:
+            print(f"The {engine.id} speech provider has no voice for {tag}")
+            return 0
     if not voices:
         print(
             f"The {engine.id} speech provider has no voice installed; see `oasis voices --speech {engine.id} --available`"

@@ -14,9 +14,11 @@ from attrs import field, frozen
 
 from oasis_core.catalog import PortKind
 from oasis_core.domain.catalogue import get_category, get_style
+from oasis_core.domain.language import optional_language_tag
 from oasis_core.domain.media import get_aspect, validate_text
 from oasis_core.errors import InvalidInput
 from oasis_core.ports.speech_engine import find_voice
+from oasis_core.services.render import language_voice
 from oasis_server.api.context import ServerContext
 from oasis_server.db.models import Video
 from oasis_server.db.types import utcnow
@@ -47,6 +49,7 @@ class VideoSpec:
     voice: str | None = None
     aspect: str | None = None
     providers: dict[str, str | None] = field(factory=dict, converter=_providers)
+    language: str | None = None
 
 
 @frozen
@@ -93,6 +96,9 @@ def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> Checke
         if find_voice(voices, voice) is None:
             shown = ids[:20] + (["…"] if len(ids) > 20 else [])
             raise InvalidInput(f"Unknown voice {voice!r} for {speech.id}", field="voice", choices=shown)
+    language = optional_language_tag(spec.language)
+    if voice is None and language is not None:  # the speech provider's first voice for the language
+        voice = language_voice(choice.build(PortKind.SPEECH, chosen[PortKind.SPEECH.value]), language)
     return CheckedVideo(
         category.id,
         content,
