@@ -14,7 +14,7 @@ from random import Random
 import numpy as np
 import openai
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tests.fakes.http_server import Reply
 from tests.fakes.openai_api import (
@@ -281,6 +281,7 @@ _TIME = st.floats(allow_nan=True, allow_infinity=True) | st.floats(0, 30)
     st.lists(st.tuples(st.text(max_size=8), _TIME, _TIME), max_size=25),
     st.floats(0, 40),
 )
+@example("a b c", [("a", -1e308, -1e308), ("c", 1e308, 1e308)], 5.0)  # once gave "b" a NaN start
 @settings(max_examples=200, deadline=None)
 def test_any_script_and_any_transcript_give_valid_timings(
     text: str, transcript: list[tuple[str, float, float]], duration: float

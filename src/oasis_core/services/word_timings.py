@@ -62,8 +62,9 @@ def fill_word_timings(
     timings: list[WordTiming] = []
     previous = 0.0
     for word, (begin, finish) in zip(words, times, strict=True):
-        begin = min(max(begin, previous), duration)
-        finish = min(max(finish, begin), duration)
+        # Known times far apart (1e308 s) can make an interpolated one NaN: it then stays where it was.
+        begin = min(max(begin, previous), duration) if math.isfinite(begin) else previous
+        finish = min(max(finish, begin), duration) if math.isfinite(finish) else begin
         timings.append(WordTiming(word, begin, finish))
         previous = begin
     return tuple(timings)

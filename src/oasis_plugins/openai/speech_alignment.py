@@ -129,9 +129,9 @@ def _spread(tokens: Sequence[str], start: float, end: float) -> list[tuple[float
 
 
 def _heard_tokens(
-    transcript: Iterable[tuple[str, float, float]],
+    transcript: Iterable[tuple[str, float, float]], duration: float
 ) -> tuple[list[str], list[tuple[float, float]]]:
-    """The transcript's tokens and the time of each (a word's time shared among its tokens)."""
+    """The transcript's tokens and the time of each: a word's time, clamped into the audio, shared by its tokens."""
     tokens: list[str] = []
     times: list[tuple[float, float]] = []
     for word, start, end in transcript:
@@ -139,8 +139,9 @@ def _heard_tokens(
             continue
         parts = normalise(word)
         if parts:
+            begin = min(max(start, 0.0), duration)
             tokens.extend(parts)
-            times.extend(_spread(parts, start, max(start, end)))
+            times.extend(_spread(parts, begin, min(max(end, begin), duration)))
     return tokens, times
 
 
@@ -162,7 +163,8 @@ def align_transcript(
         parts = normalise(word)
         script.extend(parts)
         owners.extend([index] * len(parts))
-    heard, heard_times = _heard_tokens(transcript)
+    duration = max(duration, 0.0) if math.isfinite(duration) else 0.0
+    heard, heard_times = _heard_tokens(transcript, duration)
     token_times: dict[int, tuple[float, float]] = {}
     matcher = difflib.SequenceMatcher(None, script, heard, autojunk=False)
     for tag, a1, a2, b1, b2 in matcher.get_opcodes():
