@@ -14,7 +14,10 @@ members; the server uses them when present (``hasattr``):
     attribute ``uses_pkce: ClassVar[bool] = True``).
 ``exchange_code(code: str, redirect_uri: str, code_verifier: str | None) -> SocialAccount``
     Exchange the callback's code for tokens; fill ``username`` and
-    ``account_id`` with the channel's or creator's name and id.
+    ``account_id`` with the channel's or creator's name and id. The server
+    passes ``code_verifier`` exactly when it sent a ``code_challenge`` (a
+    platform such as Google refuses a verifier without a challenge, and the
+    reverse), and the same ``redirect_uri`` as to ``authorization_url``.
 ``refresh(account: SocialAccount) -> None``
     Refresh the tokens in place; raise
     :class:`~oasis_core.errors.NeedsCredentials` when the platform refuses
