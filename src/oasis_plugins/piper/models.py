@@ -69,6 +69,9 @@ def _load(model_path: Path, config_path: Path, threads: int) -> PiperVoice:
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # Idle inference threads sleep instead of spinning: a server shares its cores with the encoder and
+    # other renders, and spinning threads steal them (several times slower on a busy machine).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
     session = onnxruntime.InferenceSession(
         _session_model(model_path), sess_options=options, providers=["CPUExecutionProvider"]

@@ -136,6 +136,21 @@ export async function render(view, app) {
     await reload();
   });
 
+  const voiceArea = messageArea();
+  const installVoice = h(
+    "form",
+    { id: "voice-install" },
+    field("Piper voice", h("input", { name: "name", type: "text", autocomplete: "off", maxlength: "100", placeholder: "en_US-ljspeech-medium" }),
+      { hint: "A name from Piper's voice catalogue (oasis voices --speech piper --available). Voices have different licences: the one installed is shown below; pick one that allows your use." }),
+    h("div", { class: "actions" }, h("button", { type: "submit", text: "Install voice" })),
+    voiceArea,
+  );
+  onSubmit(installVoice, voiceArea, async (data) => {
+    voiceArea.say("Downloading and checking the voice; this can take a minute…", "info");
+    const voice = await api("POST", "/api/voices/install", { name: String(data.get("name") || "").trim() });
+    voiceArea.say(`Installed ${voice.id} (${voice.language}). Licence: ${voice.licence || "unknown"}.`, "ok");
+  });
+
   view.append(
     pageHeading("Users"),
     search,
@@ -148,6 +163,8 @@ export async function render(view, app) {
     pager,
     h("section", { class: "card", "aria-labelledby": "create-user-heading" },
       h("h2", { id: "create-user-heading", text: "Create a user" }), create),
+    h("section", { class: "card", "aria-labelledby": "install-voice-heading" },
+      h("h2", { id: "install-voice-heading", text: "Install a voice" }), installVoice),
   );
   await reload();
 }

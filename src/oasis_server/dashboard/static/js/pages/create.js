@@ -82,7 +82,7 @@ export async function render(view) {
     const voices = catalog.voices[providerSelects.speech.value] || [];
     voice.replaceChildren(
       h("option", { value: "", text: "The provider's default voice" }),
-      ...voices.map((v) => h("option", { value: v.id, text: `${v.name} (${v.language})` })),
+      ...voices.map((v) => h("option", { value: v.id, text: `${v.name} (${v.language})${v.licence ? ` · ${v.licence}` : ""}` })),
     );
     voiceHint.textContent = voices.length
       ? ""
