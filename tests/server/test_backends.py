@@ -190,7 +190,9 @@ def test_deleting_a_user_cascades_to_its_rows(context: ServerContext) -> None:
 
 
 def test_the_api_works_end_to_end(client: TestClient[Any]) -> None:
-    assert client.get("/api/health").json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert (
+        client.get("/api/health").json().items() >= {"status": "ok", "database": "ok", "broker": "ok"}.items()
+    )
     token, user = register(client, "first@example.com")
     assert user["role"] == "admin"
     login = client.post("/api/auth/login", json={"email": "first@example.com", "password": PASSWORD})

@@ -75,7 +75,7 @@ def test_database_down_is_a_clean_503_and_the_api_recovers_by_itself(
 
         health = within(ANSWER_WITHIN, lambda: client.get("/api/health"))
         assert health.status_code == 503
-        assert health.json() == {"status": "degraded", "database": "down", "broker": "ok"}
+        assert health.json().items() >= {"status": "degraded", "database": "down", "broker": "ok"}.items()
         verify = within(ANSWER_WITHIN, lambda: client.get("/api/auth/verify", headers=auth(token)))
         assert_clean_503(verify)
         assert verify.headers.get("retry-after")
@@ -88,7 +88,10 @@ def test_database_down_is_a_clean_503_and_the_api_recovers_by_itself(
 
         private_mariadb.start()  # same port, same data; the app is not restarted
 
-        assert client.get("/api/health").json() == {"status": "ok", "database": "ok", "broker": "ok"}
+        assert (
+            client.get("/api/health").json().items()
+            >= {"status": "ok", "database": "ok", "broker": "ok"}.items()
+        )
         assert client.get("/api/auth/verify", headers=auth(token)).status_code == 200
         login = client.post("/api/auth/login", json={"email": "ada@example.com", "password": PASSWORD})
         assert login.status_code == 200, login.text
@@ -135,19 +138,25 @@ def test_broker_down_is_503_on_health_and_the_api_recovers(
 ) -> None:
     with TestClient(create_app(context=redis_context, embedded_worker=False)) as client:
         token, _ = register(client, "ada@example.com")
-        assert client.get("/api/health").json() == {"status": "ok", "database": "ok", "broker": "ok"}
+        assert (
+            client.get("/api/health").json().items()
+            >= {"status": "ok", "database": "ok", "broker": "ok"}.items()
+        )
 
         private_redis.stop()
 
         health = within(ANSWER_WITHIN, lambda: client.get("/api/health"))
         assert health.status_code == 503
-        assert health.json() == {"status": "degraded", "database": "ok", "broker": "down"}
+        assert health.json().items() >= {"status": "degraded", "database": "ok", "broker": "down"}.items()
         # what does not need the broker keeps working
         assert client.get("/api/auth/verify", headers=auth(token)).status_code == 200
 
         private_redis.start()
 
-        assert client.get("/api/health").json() == {"status": "ok", "database": "ok", "broker": "ok"}
+        assert (
+            client.get("/api/health").json().items()
+            >= {"status": "ok", "database": "ok", "broker": "ok"}.items()
+        )
 
 
 def test_login_while_the_broker_is_down_is_not_a_500(
