@@ -218,6 +218,17 @@ class AudioRoutes:
             return _invalid(
                 f"Instructions are not supported for the model {model}.", param="instructions", code=None
             )
+        stream_format = body.get("stream_format", "audio")
+        if stream_format not in ("sse", "audio"):
+            return _invalid(
+                f"Invalid value: '{stream_format}'. Supported values are: sse, audio.", param="stream_format"
+            )
+        if tts1 and stream_format == "sse":  # "`sse` is not supported for `tts-1` or `tts-1-hd`."
+            return _invalid(
+                f"stream_format 'sse' is not supported for the model {model}.", param="stream_format"
+            )
+        if stream_format == "sse":  # valid for OpenAI, but this fake answers whole files only
+            return Reply(501, {"error": {"message": "the fake cannot stream server-sent events"}})
         speed = body.get("speed", 1.0)
         if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0.25 <= speed <= 4.0:
             return _invalid(

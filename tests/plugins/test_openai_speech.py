@@ -368,6 +368,7 @@ def test_split_for_requests_refuses_a_word_longer_than_a_request() -> None:
         ({"speed": 4.5}, "speed"),
         ({"speed": 0.2}, "speed"),
         ({"response_format": "ogg"}, "response_format"),
+        ({"model": "tts-1", "stream_format": "sse"}, "stream_format"),
     ],
 )
 def test_the_fake_refuses_speech_requests_openai_refuses(
