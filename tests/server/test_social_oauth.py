@@ -16,6 +16,7 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from tests.fakes.google_api import CHANNEL_ID, CHANNEL_TITLE, FakeGoogle, TlsFiles, make_tls_files
 from tests.fakes.google_api import CLIENT_ID as GOOGLE_CLIENT_ID
 from tests.fakes.google_api import CLIENT_SECRET as GOOGLE_CLIENT_SECRET
@@ -34,6 +35,7 @@ from tests.server.test_social_api import accounts, server_catalog  # noqa: F401 
 from oasis_core.catalog import ProviderCatalog
 from oasis_core.errors import InvalidInput
 from oasis_plugins.youtube import YouTubePublisher
+from oasis_server.api import social
 from oasis_server.api.app import create_app
 from oasis_server.api.context import ServerContext
 from oasis_server.api.social import REASONS
@@ -459,6 +461,34 @@ def test_a_user_deleted_during_the_exchange_is_400_and_the_grant_is_revoked(
     refused(back_at_oasis(client, callback), "no longer exists")
     assert granted and granted[0] not in google.refresh_tokens, "the grant was not revoked at Google"
     assert google.requests_to(r"^/revoke$")
+
+
+def test_a_connection_racing_another_of_the_same_platform_still_connects(
+    client: TestClient[Any],
+    context: ServerContext,
+    user: tuple[str, str],
+    tiktok: FakeTikTok,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The unique (user, platform) row inserted by a concurrent callback is replaced, not a failure."""
+    token, user_id = user
+    callback = consent(start_oauth(client, token).json()["authorization_url"])
+    real_save = social.save_account
+    calls: list[str] = []
+
+    def lose_the_insert_race(*args: Any) -> Any:
+        calls.append("save")
+        if len(calls) == 1:
+            raise IntegrityError(
+                "INSERT", {}, Exception("Duplicate entry for uq_social_accounts_user_platform")
+            )
+        return real_save(*args)
+
+    monkeypatch.setattr(social, "save_account", lose_the_insert_race)
+    assert dashboard_query(back_at_oasis(client, callback))["status"] == "connected"
+    assert calls == ["save", "save"]
+    row = account_row(context, user_id, "tiktok")
+    assert row is not None and context.secrets.decrypt(row.access_token) in tiktok.access_tokens
 
 
 # -- where the callback address comes from ---------------------------------------------------------

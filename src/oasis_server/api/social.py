@@ -251,9 +251,13 @@ class SocialController(Controller):
             return _back(platform, callback, "failed", failure_reason(exc))
         try:
             save_account(context, sealed.user_id, account)
-        except IntegrityError:  # the user was deleted during the exchange: give the grant back
-            _revoke_quietly(context, account)
-            raise InvalidInput(_GONE, field="state") from None
+        except IntegrityError:
+            if not _user_is_active(context, sealed.user_id):  # deleted during the exchange: give it back
+                _revoke_quietly(context, account)
+                raise InvalidInput(_GONE, field="state") from None
+            save_account(
+                context, sealed.user_id, account
+            )  # a concurrent connection inserted first: replace it
         return _back(platform, callback, "connected", None)
 
     @post(
