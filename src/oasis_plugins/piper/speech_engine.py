@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import uuid
@@ -23,18 +24,24 @@ from oasis_plugins.piper.voices import VoiceModel, folder_voices, has_folder_voi
 if TYPE_CHECKING:
     from piper import PiperVoice
 
+log = logging.getLogger(__name__)
+
 SENTENCE_PAUSE = 0.2
 """Seconds of silence between the sentences Piper speaks one by one (at rate 1.0)."""
 _MAX_CHOICES = 20
 
 
-def _counts(voice: PiperVoice, words: Sequence[str]) -> list[int]:
-    """How many spoken words each written word becomes when phonemized on its own."""
+def _counts(voice: PiperVoice, words: Sequence[str]) -> list[int] | None:
+    """How many spoken words each written word becomes when phonemized on its own (``None``: unknown)."""
     counts = []
-    for word in words:
-        sentences = voice.phonemize(word)
-        pairs = [(phoneme, 1) for sentence in sentences for phoneme in (*sentence, " ")]
-        counts.append(len(spoken_words(pairs, offset=0.0, sample_rate=1)))
+    try:
+        for word in words:
+            sentences = voice.phonemize(word)
+            pairs = [(phoneme, 1) for sentence in sentences for phoneme in (*sentence, " ")]
+            counts.append(len(spoken_words(pairs, offset=0.0, sample_rate=1)))
+    except Exception:  # the counts only sharpen the timings: any phonemizer trouble falls back to sharing
+        log.debug("Could not phonemize the words one by one", exc_info=True)
+        return None
     return counts
 
 
@@ -202,8 +209,10 @@ class PiperSpeechEngine:
                 spoken.extend(spoken_words(alignments, offset=elapsed / sample_rate, sample_rate=sample_rate))
                 pieces.append(samples)
                 elapsed += samples.size
-        except (RuntimeError, ValueError) as exc:
-            raise ProviderError(f"Piper could not speak this text ({exc})", provider=self.id) from exc
+        except Exception as exc:  # onnxruntime and the phonemizers raise their own Exception subclasses
+            raise ProviderError(
+                f"Piper could not speak this text ({type(exc).__name__}: {exc})", provider=self.id
+            ) from exc
         if not elapsed:
             raise ProviderError("Piper produced no audio for this text", provider=self.id)
         duration = elapsed / sample_rate
