@@ -15,13 +15,13 @@ from PIL import Image, ImageDraw
 from tests.integration.test_pyav_compositor import dark_visuals
 from tests.media_checks import frames_rgb, probe
 
-from oasis_core import ASPECTS, Composition, ProviderConfig, WordTiming
+from oasis_core import ASPECTS, Composition, InvalidInput, ProviderConfig, WordTiming
 from oasis_core.domain.captions import CaptionPhrase
 from oasis_core.services.captions import caption_geometry, join_words, plan_captions
 from oasis_core.testing import FakeSpeechEngine
 from oasis_plugins.pyav import PyAVCompositor
 from oasis_plugins.pyav.caption_painter import CaptionCue, CaptionPainter
-from oasis_plugins.pyav.font_files import coverage, system_font_files
+from oasis_plugins.pyav.font_files import FontFace, coverage, system_font_files
 from oasis_plugins.pyav.fonts import load_font, missing_glyphs
 from oasis_plugins.pyav.scripts import needs_glyph
 
@@ -198,3 +198,20 @@ def test_contact_sheet_of_every_script() -> None:
     target = os.environ.get("OASIS_CAPTION_SHEET")
     if target:
         sheet.convert("RGB").save(target)
+
+
+def test_the_font_settings_come_before_lato_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    serif = next(p for p in system_font_files() if p.name == "NotoSerif-Bold.ttf")
+    (tmp_path / "fonts").mkdir()
+    (tmp_path / "fonts" / serif.name).write_bytes(serif.read_bytes())
+    extra = f"{tmp_path / 'nowhere-empty'}{os.pathsep}{tmp_path / 'fonts'}"
+    (tmp_path / "nowhere-empty").mkdir()
+    with pytest.raises(InvalidInput) as error:  # a folder without fonts is a mistake worth naming
+        CaptionPainter(GEOMETRY, fonts=extra).chooser()
+    assert error.value.field == "fonts" and "nowhere-empty" in str(error.value)
+    painter = CaptionPainter(GEOMETRY, fonts=str(tmp_path / "fonts"))
+    assert painter.chooser().face_for("Hello") == FontFace(str(tmp_path / "fonts" / serif.name))
+    assert painter.chooser().face_for("你好") != FontFace(str(tmp_path / "fonts" / serif.name))
+    with pytest.raises(InvalidInput) as error:
+        CaptionPainter(GEOMETRY, font_path=str(tmp_path / "missing.ttf")).chooser()
+    assert error.value.field == "font"
