@@ -43,6 +43,9 @@ def cluster(
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "OASIS_LOGIN_MAX_FAILURES": "4",
+        # one user queues every video at once, rendered by every machine's workers
+        "OASIS_MAX_QUEUED_RENDERS": "50",
+        "OASIS_MAX_CONCURRENT_RENDERS": "50",
     }
     deployment = Deployment(tmp_path, private_redis, **shared)
     assert deployment.oasis("db", "upgrade").returncode == 0

@@ -165,7 +165,17 @@ def test_create(client: TestClient[Any], admin: tuple[str, dict[str, Any]]) -> N
     response = create(client, token, email="  New.Person@Example.COM ", role="admin", status="active")
     assert response.status_code == 201, response.text
     user = response.json()
-    assert set(user) == {"id", "name", "email", "role", "status", "created_at", "last_login", "avatar"}
+    assert set(user) == {
+        "id",
+        "name",
+        "email",
+        "role",
+        "status",
+        "created_at",
+        "last_login",
+        "avatar",
+        "limits",
+    }
     assert user["email"] == "new.person@example.com"
     assert (user["role"], user["status"], user["last_login"]) == ("admin", "active", None)
     assert login(client, "new.person@example.com").status_code == 200
@@ -250,8 +260,9 @@ def test_update_refuses(
     response = client.put(f"{USERS}/{member[1]['id']}", json=body, headers=auth(admin[0]))
     assert response.status_code == status, response.text
     after = client.get(USERS, params={"q": "member"}, headers=auth(admin[0])).json()["items"]
+    defaults = {"queued_renders": 5, "concurrent_renders": 2, "automation_interval": 3600, "custom": []}
     assert [to_the_second(u) for u in after] == [
-        to_the_second(member[1] | {"last_login": after[0]["last_login"]})
+        to_the_second(member[1] | {"last_login": after[0]["last_login"], "limits": defaults})
     ]
 
 

@@ -49,6 +49,8 @@ class RenderRequest:
     rate: float = 1.0
     music_path: Path | None = None
     category: str | None = None
+    max_seconds: float | None = None
+    """The longest video allowed: speech that runs longer fails the render with :class:`InvalidInput`."""
     language: str | None = field(default=None, converter=optional_language_tag)
     """The language of ``text`` (a BCP 47 tag): picks the voice when none is named, and the caption fonts."""
     attribution: str | None = field(default=None, converter=optional_attribution)
@@ -102,6 +104,16 @@ def language_voice(engine: SpeechEngine, language: str | None) -> str | None:
     return chosen.id
 
 
+def check_length(duration: float, max_seconds: float | None) -> None:
+    """Raise :class:`InvalidInput` when a video of ``duration`` seconds would be longer than ``max_seconds``."""
+    if max_seconds is not None and duration > max_seconds:
+        raise InvalidInput(
+            f"The speech lasts {duration:.0f} s, longer than the {max_seconds:g} s a video may last; "
+            "shorten the text",
+            field="text",
+        )
+
+
 def check_output_path(path: Path) -> None:
     """Raise :class:`InvalidInput` unless a file can be written at ``path``."""
     parent = path.parent if str(path.parent) else Path()
@@ -143,6 +155,7 @@ def render_video(
     captions = plan_captions(speech.words, speech.duration + TAIL_SECONDS)
     ending = plan_ending(speech.duration, captions, request.attribution, tail=TAIL_SECONDS)
     duration = ending.duration
+    check_length(duration, request.max_seconds)
     report(RenderStage.VISUALS, 0.0)
     visuals = providers.visuals.create(
         request.visual_prompt, style, aspect, duration, workdir, scene_texts=split_sentences(request.text)

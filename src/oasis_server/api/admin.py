@@ -4,6 +4,12 @@ Every route takes the ``admin`` dependency (:func:`provide_admin`), so a
 signed-in user who is not an admin gets ``403`` before anything is read. There
 is always at least one active admin: deleting or demoting the last one is a
 ``409``.
+
+Each user is shown with ``limits``: what they may cost (renders queued and
+running at once, the least time between two runs of an automation), the
+server's defaults unless an admin chose otherwise for them. Reactivating a
+user resumes what is still due: their parked renders, due posts and
+automation runs.
 """
 
 from __future__ import annotations
@@ -42,6 +48,10 @@ from oasis_server.api.schemas import (
     page_bounds,
 )
 from oasis_server.db.models import User, Video
+from oasis_server.db.types import utcnow
+from oasis_server.jobs.leases import unpark_user
+from oasis_server.jobs.limits import LIMIT_NAMES, limits_of
+from oasis_server.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +71,57 @@ class CreateUserIn(msgspec.Struct, forbid_unknown_fields=True):
     status: Status | None = None
 
 
+QueuedRenders = Annotated[int, msgspec.Meta(ge=1, le=1000)]
+ConcurrentRenders = Annotated[int, msgspec.Meta(ge=1, le=100)]
+Interval = Annotated[int, msgspec.Meta(ge=0, le=31 * 86400)]
+
+
+class LimitsIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Limits to change for one user; ``null`` gives the server's default back, absent ones stay."""
+
+    queued_renders: QueuedRenders | msgspec.UnsetType | None = msgspec.UNSET
+    concurrent_renders: ConcurrentRenders | msgspec.UnsetType | None = msgspec.UNSET
+    automation_interval: Interval | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class LimitsOut(msgspec.Struct):
+    """What a user may cost: videos queued or rendering, videos rendering at once, and the least time
+    (seconds) between two runs of one automation; ``custom`` names the ones an admin chose."""
+
+    queued_renders: int
+    concurrent_renders: int
+    automation_interval: int
+    custom: list[str]
+
+
+class AdminUserOut(UserOut):
+    """A user as admins see it: with their limits."""
+
+    limits: LimitsOut | None = None
+
+
+def admin_view(user: User, settings: Settings) -> AdminUserOut:
+    """The admin API's view of a user row."""
+    chosen = limits_of(settings, user.limits)
+    custom = sorted(name for name in (user.limits or {}) if name in LIMIT_NAMES)
+    base = UserOut.of(user)
+    values = {name: getattr(base, name) for name in UserOut.__struct_fields__}
+    limits = LimitsOut(chosen.queued_renders, chosen.concurrent_renders, chosen.automation_interval, custom)
+    return AdminUserOut(**values, limits=limits)
+
+
+def _new_limits(current: dict[str, object] | None, change: LimitsIn) -> dict[str, object] | None:
+    """``current`` overrides with ``change`` applied (``null`` removes one); ``None`` when none is left."""
+    limits = dict(current or {})
+    for name in LIMIT_NAMES:
+        value = getattr(change, name)
+        if value is None:
+            limits.pop(name, None)
+        elif not isinstance(value, msgspec.UnsetType):
+            limits[name] = value
+    return limits or None
+
+
 class UpdateUserIn(msgspec.Struct, forbid_unknown_fields=True):
     """The fields to change; absent fields stay as they are, ``avatar: null`` removes the avatar."""
 
@@ -70,12 +131,13 @@ class UpdateUserIn(msgspec.Struct, forbid_unknown_fields=True):
     role: Role | msgspec.UnsetType = msgspec.UNSET
     status: Status | msgspec.UnsetType = msgspec.UNSET
     avatar: Avatar | msgspec.UnsetType | None = msgspec.UNSET
+    limits: LimitsIn | msgspec.UnsetType = msgspec.UNSET
 
 
 class UsersOut(msgspec.Struct):
     """A page of users, newest first."""
 
-    items: list[UserOut]
+    items: list[AdminUserOut]
     total: int
     limit: int
     offset: int
@@ -126,6 +188,8 @@ def _apply(session: Session, context: ServerContext, user: User, data: UpdateUse
         user.status = data.status
     if not isinstance(data.avatar, msgspec.UnsetType):
         user.avatar = (data.avatar or "").strip() or None
+    if not isinstance(data.limits, msgspec.UnsetType):
+        user.limits = _new_limits(user.limits, data.limits)
     return end_sessions
 
 
@@ -193,7 +257,7 @@ class AdminUsersController(Controller):
                 .limit(limit)
                 .offset(offset)
             ).all()
-            return UsersOut([UserOut.of(row) for row in rows], int(total), limit, offset)
+            return UsersOut([admin_view(row, context.settings) for row in rows], int(total), limit, offset)
 
     @post(
         "/",
@@ -202,7 +266,9 @@ class AdminUsersController(Controller):
         sync_to_thread=True,
         responses=error_responses(400, 401, 403, 409),
     )
-    def add_user(self, data: Annotated[CreateUserIn, STRICT_BODY], admin: SignedIn, state: State) -> UserOut:
+    def add_user(
+        self, data: Annotated[CreateUserIn, STRICT_BODY], admin: SignedIn, state: State
+    ) -> AdminUserOut:
         """Create an account with a role and status of the admin's choosing."""
         context: ServerContext = state.ctx
         try:
@@ -220,7 +286,7 @@ class AdminUsersController(Controller):
         except AccountError as exc:
             raise ApiError(exc.status, exc.message) from exc
         log.info("Admin %s created user %s (%s, %s)", admin.id, user.id, user.role, user.status)
-        return UserOut.of(user)
+        return admin_view(user, context.settings)
 
     @put(
         "/{user_id:str}",
@@ -234,28 +300,33 @@ class AdminUsersController(Controller):
         data: Annotated[UpdateUserIn, STRICT_BODY],
         admin: SignedIn,
         state: State,
-    ) -> UserOut:
-        """Change any of name, email, password, role, status and avatar.
+    ) -> AdminUserOut:
+        """Change any of name, email, password, role, status, avatar and limits.
 
-        A new password, or a status other than active, ends the user's sessions.
+        A new password, or a status other than active, ends the user's sessions. Making an
+        inactive user active again resumes their parked renders (posts and automation runs that
+        are due follow by themselves).
         """
         context: ServerContext = state.ctx
         try:
             with context.session() as session:
                 user = _get_user(session, user_id)
                 was_active_admin = _is_active_admin(user)
+                was_active = user.status == "active"
                 end_sessions = _apply(session, context, user, data)
                 session.flush()
                 if was_active_admin and not _is_active_admin(user):
                     _ensure_an_admin_remains(session)
                 if end_sessions:
                     revoke_all(session, user.id)
+                if user.status == "active" and not was_active:
+                    unpark_user(session, user.id, utcnow())
         except AccountError as exc:
             raise ApiError(exc.status, exc.message) from exc
         except IntegrityError as exc:  # the email was taken by a concurrent change
             raise ApiError(409, "An account with this email already exists") from exc
         log.info("Admin %s updated user %s (sessions ended: %s)", admin.id, user.id, end_sessions)
-        return UserOut.of(user)
+        return admin_view(user, context.settings)
 
     @delete(
         "/{user_id:str}",

@@ -1,6 +1,9 @@
 """``/api/automations``: recurring content. At each cron tick (in the automation's time zone) the
 scheduler writes a quote and a visual prompt, queues the video, and schedules a post to each
 platform for when the video is done.
+
+An automation may not run more often than its owner's limit (``OASIS_MIN_AUTOMATION_INTERVAL``, one hour
+by default, or what an admin chose for them): a schedule whose ticks come closer together is a 400.
 """
 
 from __future__ import annotations
@@ -21,17 +24,18 @@ from oasis_core.errors import InvalidInput
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, provide_user
 from oasis_server.api.errors import not_found
-from oasis_server.api.schemas import STRICT_BODY, error_responses
+from oasis_server.api.schemas import NO_CONTROL_CHARACTERS, STRICT_BODY, error_responses
 from oasis_server.db.models import Automation
 from oasis_server.db.types import utcnow
-from oasis_server.publishing.automations import check_cron, next_run, zone
+from oasis_server.jobs.limits import user_limits
+from oasis_server.publishing.automations import check_cron, check_interval, next_run, zone
 from oasis_server.publishing.platforms import publisher_infos
 
 log = logging.getLogger(__name__)
 
 SignedIn = NamedDependency[CurrentUser]
 AutomationId = Annotated[str, PathParameter(max_length=64)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=NO_CONTROL_CHARACTERS)]
 Cron = Annotated[str, msgspec.Meta(min_length=9, max_length=120, examples=["0 9 * * 1-5"])]
 Zone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Paris"])]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
@@ -115,7 +119,10 @@ SCHEDULE_FIELDS = frozenset({"cron", "timezone", "enabled"})
 
 
 def _check(context: ServerContext, row: Automation, *, reschedule: bool = True) -> None:
-    """Validate a row's fields together (400 naming the field) and, with ``reschedule``, set its next run."""
+    """Validate a row's fields together (400 naming the field) and, with ``reschedule``, set its next run.
+
+    A new schedule is checked against the owner's minimum interval last, so other mistakes are named first.
+    """
     row.name = row.name.strip()
     if not row.name:
         raise InvalidInput("The name is empty", field="name")
@@ -130,6 +137,9 @@ def _check(context: ServerContext, row: Automation, *, reschedule: bool = True) 
             raise InvalidInput(f"Unknown platform {platform!r}", field="platforms", choices=known)
     row.platforms = platforms
     if reschedule:
+        with context.sessions() as session:
+            interval = user_limits(session, context.settings, row.user_id).automation_interval
+        check_interval(row.cron, row.timezone, interval, utcnow())
         row.next_run_at = next_run(row.cron, row.timezone, utcnow()) if row.enabled else None
 
 

@@ -20,6 +20,8 @@ from oasis_core.errors import (
     ProviderError,
     RetryableProviderError,
 )
+from oasis_server.api.schemas import NO_CONTROL_CHARACTERS
+from oasis_server.jobs.limits import LimitReached
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +62,14 @@ def handle_api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response
     return Response(error_body(exc.message, exc.fields), status_code=exc.status, headers=exc.headers)
 
 
+TOO_DEEP = "Invalid request: the JSON body is nested too deeply"
 _ROOT_KEYS = {"data", "body", ""}
 _NAMED_FIELD = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]+)`$")
 _LENGTH = re.compile(r"^Expected `(?P<kind>str|array|object)` of length (?P<op>[<>]=) (?P<n>\d+)$")
 _BOUND = re.compile(r"^Expected `(?:int|float|number)` (?P<op>[<>]=?) (?P<n>-?[\d.]+)$")
 _WRONG_TYPE = re.compile(r"^Expected `(?P<want>[^`|]+)(?: \| null)?`, got `[^`]+`$")
 _BAD_VALUE = re.compile(r"^Invalid (?:enum )?value (?P<value>.+)$")
+_CONTROL = f"Expected `str` matching regex {NO_CONTROL_CHARACTERS!r}"
 _UNITS = {"str": ("character", "characters"), "array": ("item", "items"), "object": ("entry", "entries")}
 _BOUNDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
 _TYPES = {
@@ -97,6 +101,8 @@ def plain_field_error(key: str, message: str) -> tuple[str, str]:
     if wrong := _WRONG_TYPE.match(message):
         want = _TYPES.get(wrong["want"])
         return key, f"Must be {want}" if want else message
+    if message == _CONTROL:
+        return key, "Must not contain control characters (such as tabs, line breaks or NUL)"
     if bad := _BAD_VALUE.match(message):
         return key, f"{bad['value']} is not an accepted value"
     return key, message
@@ -127,6 +133,10 @@ def handle_oasis(request: Request[Any, Any, Any], exc: OasisError) -> Response[A
         return Response(error_body(exc.message, fields), status_code=400)
     if isinstance(exc, NotFound):
         return Response(error_body("Not found"), status_code=404)
+    if isinstance(exc, LimitReached):
+        return Response(
+            error_body(exc.message), status_code=429, headers={"Retry-After": str(exc.retry_after)}
+        )
     if isinstance(exc, RetryableProviderError):
         headers = {"Retry-After": str(int(exc.retry_after or 30))}
         return Response(error_body(exc.message), status_code=503, headers=headers)
@@ -169,6 +179,8 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     """Anything else: logged with its traceback, answered with a generic 500 (or 503 for an outage)."""
     if database_unreachable(exc) or isinstance(exc, RedisError):
         return handle_database(request, exc)
+    if isinstance(exc, RecursionError):  # msgspec decoding a body nested thousands of levels deep
+        return Response(error_body(TOO_DEEP), status_code=400)
     log.exception("Unexpected error on %s %s", request.method, request.url.path)
     return Response(error_body("Internal server error"), status_code=500)
 

@@ -42,7 +42,10 @@ KINDS_BY_NAME = {name: kind for kind, (name, _) in FILES.items()}
 LINK_BUCKET_SECONDS = 3600
 """Links expire on the hour after the next, so they stay the same (cacheable) for an hour and live 1–2 hours."""
 CHUNK_BYTES = 256 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.ASCII)
+_EXPIRES = re.compile(r"^[0-9]{1,12}$", re.ASCII)
+MAX_RANGE_DIGITS = 18
+"""A byte position with more digits is past the end of any file (and ``int()`` refuses over 4,300)."""
 _SIGNING_LABEL = b"oasis media link v1"
 INVALID_LINK = "This link is invalid or has expired; reload the video for a fresh one"
 
@@ -81,10 +84,13 @@ def link_expiry(now: float | None = None) -> int:
 
 def verify(jwt_secret: str, video_id: str, kind: str, expires: str | None, sig: str | None) -> bool:
     """Whether the link's signature is right and it has not expired (compared in constant time)."""
-    if not expires or not sig or not expires.isdigit() or len(expires) > 12:
-        return False
+    if not expires or not sig or not _EXPIRES.match(expires):
+        return False  # only ASCII digits: "²" is a digit to str.isdigit() but not to int()
     expected = signature(jwt_secret, video_id, kind, int(expires))
-    return hmac.compare_digest(expected, sig) and int(expires) > time.time()
+    # compared as bytes: compare_digest refuses str with non-ASCII characters (TypeError)
+    return (
+        hmac.compare_digest(expected.encode(), sig.encode("utf-8", "replace")) and int(expires) > time.time()
+    )
 
 
 class MediaLinks:
@@ -121,16 +127,21 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     first_text, last_text = match.groups()
     if first_text:
-        first = int(first_text)
-        if last_text and int(last_text) < first:
+        first = _position(first_text)
+        if last_text and _position(last_text) < first:
             return None  # malformed: ignored
         if first >= size:
             raise _unsatisfiable(size)
-        return first, min(int(last_text) if last_text else size - 1, size - 1)
-    suffix = int(last_text)
+        return first, min(_position(last_text) if last_text else size - 1, size - 1)
+    suffix = _position(last_text)
     if suffix == 0 or size == 0:
         raise _unsatisfiable(size)
     return max(0, size - suffix), size - 1
+
+
+def _position(digits: str) -> int:
+    """A byte position from a ``Range`` header; any number too long to be a real one counts as 10**18."""
+    return int(digits) if len(digits) <= MAX_RANGE_DIGITS else 10**MAX_RANGE_DIGITS
 
 
 def _unsatisfiable(size: int) -> ApiError:

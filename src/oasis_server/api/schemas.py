@@ -12,9 +12,14 @@ from litestar.params import Body
 from oasis_core.errors import InvalidInput
 from oasis_server.db.models import User
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=255, examples=["ada@example.com"])]
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+"""Text without control characters (tabs, newlines, NUL, C1 codes, line separators): names and emails."""
+Email = Annotated[
+    str,
+    msgspec.Meta(min_length=3, max_length=255, pattern=NO_CONTROL_CHARACTERS, examples=["ada@example.com"]),
+]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=512, description="8 to 72 bytes in UTF-8")]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=NO_CONTROL_CHARACTERS)]
 Limit = Annotated[int, msgspec.Meta(ge=1, le=100)]
 Offset = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
 
@@ -107,4 +112,7 @@ def parse_timestamp(value: str, field: str) -> datetime:
         raise InvalidInput(
             f"{field} needs a time zone offset, for example 2026-12-01T09:00:00+01:00 or …Z", field=field
         )
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is past the last date Python can hold in UTC
+        raise InvalidInput(f"{field} is out of range", field=field) from None

@@ -60,7 +60,7 @@ def run_scheduler(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     context = ServerContext.build(settings)
     runtime = JobRuntime(context, consume=False)
-    loop = Scheduler(context, runtime.send_publish)
+    loop = Scheduler(context, runtime.send_publish, runtime.send_run)
     sweeper = Sweeper(context, runtime.send)
     loop.start()
     sweeper.start()

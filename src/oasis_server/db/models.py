@@ -48,6 +48,8 @@ class User(Base):
     avatar: Mapped[str | None] = mapped_column(String(255), nullable=True)
     provider_defaults: Mapped[dict[str, Any] | None] = mapped_column(JSONText(), nullable=True)
     """The user's default provider per port (``{"llm": "openai"}``), or ``None``."""
+    limits: Mapped[dict[str, Any] | None] = mapped_column(JSONText(), nullable=True)
+    """An admin's overrides of the server-wide limits (``{"queued_renders": 10}``), or ``None``."""
 
     tokens: Mapped[list[AuthToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -207,6 +209,8 @@ class Automation(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    run_token: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    """The claimed run waiting for a worker: the worker that starts it clears it (each run starts once)."""
 
 
 class UsedOAuthState(Base):

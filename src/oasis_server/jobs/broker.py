@@ -35,6 +35,9 @@ from oasis_server.settings import Settings
 NAMESPACE = "oasis"
 RENDER_QUEUE = "videos"
 PUBLISH_QUEUE = "posts"
+AUTOMATION_QUEUE = "automations"
+AUTOMATION_TIME_LIMIT_MS = 10 * 60 * 1000
+"""An automation run (writing the text, queueing the render) that runs longer than this is interrupted."""
 PUBLISH_TIME_LIMIT_MS = 2 * 60 * 60 * 1000
 """An upload that runs longer than this is interrupted; the post is retried from its platform id."""
 HEARTBEAT_TIMEOUT_MS = 60_000

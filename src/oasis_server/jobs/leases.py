@@ -11,12 +11,16 @@ A ``processing`` row is in one of two states:
 
 Every write an attempt makes says ``WHERE lease_owner = :token``, so an attempt
 that lost its lease can never overwrite the work of the one that took over.
+
+A video of an inactive user is **parked**: waiting, with ``lease_until`` at
+:data:`PARKED_UNTIL`, so no sweeper sends it; :func:`unpark_user` makes the
+user's parked videos due again when the user is reactivated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, or_, update
@@ -26,6 +30,8 @@ from oasis_core.domain.video import RenderStage
 from oasis_server.db.models import Video
 
 MAX_ERROR_LENGTH = 500
+PARKED_UNTIL = datetime(9000, 1, 1, tzinfo=UTC)
+"""The ``lease_until`` of a parked video: no sweeper's "now" reaches it."""
 
 
 def _stale(now: datetime, lease_seconds: int) -> ColumnElement[bool]:
@@ -140,6 +146,22 @@ def release(session: Session, video_id: str, token: str, retry_at: datetime, *, 
     if refund:
         values["attempts"] = case((Video.attempts > 0, Video.attempts - 1), else_=0)
     return _write(session, video_id, token, values)
+
+
+def unpark_user(session: Session, user_id: str, now: datetime) -> int:
+    """Make the parked videos of ``user_id`` due at once (the sweeper sends them); how many there were."""
+    result = session.execute(
+        update(Video)
+        .where(
+            Video.user_id == user_id,
+            Video.status == "processing",
+            Video.lease_owner.is_(None),
+            Video.lease_until >= PARKED_UNTIL,
+        )
+        .values(lease_until=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def requeue_stale(

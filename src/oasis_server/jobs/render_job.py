@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import secrets
 import tempfile
 import threading
@@ -34,6 +35,7 @@ from oasis_server.db.models import Video
 from oasis_server.db.types import utcnow
 from oasis_server.jobs import leases
 from oasis_server.jobs.broker import RENDER_TIME_LIMIT_MS
+from oasis_server.jobs.limits import is_active, rendering_now, user_limits
 from oasis_server.provider_choice import ProviderChoice
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,9 @@ MAX_RENDER_SECONDS = RENDER_TIME_LIMIT_MS // 1000
 MAX_RETRY_WAIT_SECONDS = 15 * 60
 """The longest a provider's "try again later" holds a video back."""
 INTERNAL_ERROR = "Rendering failed because of an internal error; try again"
+CONCURRENCY_WAIT_SECONDS = 5.0
+"""A video whose owner has as many renders running as allowed waits this long (to twice that), then a
+sweeper sends it again."""
 
 
 class LeaseLost(Exception):
@@ -196,6 +201,9 @@ class VideoRenderer:
             video = session.get(Video, video_id)
             assert video is not None  # the claim just matched it
             session.expunge(video)
+        held = self._hold(video, lease)
+        if held is not None:
+            return held
         if video.attempts > settings.video_max_attempts:
             with self.context.session() as session:
                 leases.fail(
@@ -210,6 +218,24 @@ class VideoRenderer:
             return self._attempt(video, lease)
         finally:
             self.keeper.remove(lease)
+
+    def _hold(self, video: Video, lease: Lease) -> str | None:
+        """Hand the video back, this attempt uncounted, if it may not render now: ``held`` while its owner
+        is inactive (parked until they are active again), ``retry`` while the owner already has as many
+        renders running as their limit (sent again by a sweeper shortly); ``None`` to go ahead."""
+        now = utcnow()
+        with self.context.session() as session:
+            if not is_active(session, video.user_id):
+                leases.release(session, video.id, lease.token, leases.PARKED_UNTIL, refund=True)
+                log.info("Video %s waits: its owner is inactive", video.id)
+                return "held"
+            limit = user_limits(session, self.context.settings, video.user_id).concurrent_renders
+            if rendering_now(session, video.user_id, now, excluding=video.id) >= limit:
+                wait = timedelta(seconds=CONCURRENCY_WAIT_SECONDS * random.uniform(1.0, 2.0))
+                leases.release(session, video.id, lease.token, now + wait, refund=True)
+                log.info("Video %s waits: its owner has %d renders running", video.id, limit)
+                return "retry"
+        return None
 
     def _attempt(self, video: Video, lease: Lease) -> str:
         progress = ProgressWriter(self.context, lease)
@@ -247,6 +273,7 @@ class VideoRenderer:
             aspect=video.aspect or "9:16",
             voice=video.voice,
             category=video.category,
+            max_seconds=self.context.settings.max_video_seconds,
         )
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as temp:
             work = Path(temp) / "work"

@@ -1,4 +1,5 @@
-"""Wiring the job queue into a process: the broker, the render actor, a worker and the sweeper.
+"""Wiring the job queue into a process: the broker, the render, publish and automation actors, a worker
+and the sweeper.
 
 ``oasis serve`` calls :func:`attach`: with ``REDIS_URL`` it only sends
 messages (``oasis worker`` processes render them); without it, it runs a
@@ -15,6 +16,8 @@ import dramatiq
 
 from oasis_server.api.context import ServerContext
 from oasis_server.jobs.broker import (
+    AUTOMATION_QUEUE,
+    AUTOMATION_TIME_LIMIT_MS,
     PUBLISH_QUEUE,
     PUBLISH_TIME_LIMIT_MS,
     RENDER_MAX_RETRIES,
@@ -25,6 +28,7 @@ from oasis_server.jobs.broker import (
 from oasis_server.jobs.heartbeat import Heartbeat
 from oasis_server.jobs.render_job import LeaseKeeper, VideoRenderer
 from oasis_server.jobs.sweeper import Sweeper
+from oasis_server.publishing.automations import AutomationRunner
 from oasis_server.publishing.publish_job import PostPublisher
 from oasis_server.publishing.scheduler import Scheduler
 
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 
 RENDER_ACTOR = "render_video"
 PUBLISH_ACTOR = "publish_post"
+AUTOMATION_ACTOR = "run_automation"
 EMBEDDED_THREADS = 2
 STOP_TIMEOUT_SECONDS = 30.0
 
@@ -80,6 +85,26 @@ def declare_publish_actor(
     )
 
 
+def declare_automation_actor(
+    broker: dramatiq.Broker, runner: AutomationRunner
+) -> dramatiq.Actor[[str, str], None]:
+    """Declare the automation actor: its message carries an automation id and the run token the scheduler
+    wrote. Not retried by Dramatiq: a run that fails is recorded on the automation, and a lost message
+    is sent again by the scheduler while the token waits."""
+
+    def run_automation(automation_id: str, token: str) -> None:
+        runner.run(automation_id, token)
+
+    return dramatiq.Actor(
+        run_automation,
+        broker=broker,
+        actor_name=AUTOMATION_ACTOR,
+        queue_name=AUTOMATION_QUEUE,
+        priority=0,
+        options={"max_retries": 0, "time_limit": AUTOMATION_TIME_LIMIT_MS},
+    )
+
+
 class JobRuntime:
     """The job machinery of one process: sends render messages and, if asked, renders them.
 
@@ -94,6 +119,7 @@ class JobRuntime:
         self.renderer = VideoRenderer(context, self.keeper)
         self.actor = declare_render_actor(self.broker, self.renderer)
         self.publish_actor = declare_publish_actor(self.broker, PostPublisher(context))
+        self.automation_actor = declare_automation_actor(self.broker, AutomationRunner(context))
         self.consume = consume
         self.threads = max(1, threads)
         self.worker: dramatiq.Worker | None = None
@@ -107,6 +133,10 @@ class JobRuntime:
     def send_publish(self, post_id: str, claim: str) -> None:
         """Queue the publishing of a claimed post (raises if the broker cannot be reached)."""
         self.publish_actor.send(post_id, claim)
+
+    def send_run(self, automation_id: str, token: str) -> None:
+        """Queue a claimed automation run (raises if the broker cannot be reached)."""
+        self.automation_actor.send(automation_id, token)
 
     def start(self) -> None:
         """Start the worker threads, the lease keeper and the sweeper (when consuming)."""
@@ -151,7 +181,7 @@ def attach(
     runtime.start()
     loop: Scheduler | None = None
     if embedded_worker if scheduler is None else scheduler:
-        loop = Scheduler(context, runtime.send_publish)
+        loop = Scheduler(context, runtime.send_publish, runtime.send_run)
         loop.start()
 
     def stop() -> None:

@@ -22,6 +22,7 @@ from oasis_core.services.render import language_voice
 from oasis_server.api.context import ServerContext
 from oasis_server.db.models import Video
 from oasis_server.db.types import utcnow
+from oasis_server.jobs.limits import check_queue, check_speech_length
 from oasis_server.provider_choice import CHOOSABLE, ProviderChoice
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> Checke
     get_style(spec.style)
     aspect = get_aspect(spec.aspect or "9:16")
     content = validate_text(spec.content, field_name="content", limit=MAX_TEXT)
+    check_speech_length(content, context.settings.max_video_seconds)
     visual_prompt = validate_text(spec.visual_prompt, field_name="visual_prompt", limit=MAX_TEXT)
     title = " ".join((spec.title or "").split()) or f"{category.name} video"
     if len(title) > MAX_TITLE:
@@ -115,6 +117,9 @@ def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> Checke
 def submit_video(context: ServerContext, user_id: str, spec: VideoSpec) -> str:
     """Check ``spec``, write the video row and queue its render; returns the video id.
 
+    Raises :class:`~oasis_server.jobs.limits.LimitReached` when the user already has as many
+    videos queued or rendering as their limit allows.
+
     The message is sent only after the row is committed. If sending fails
     (the broker is down) the row stays ``processing``/``queued`` and the
     sweeper sends it once its dispatch deadline passes.
@@ -122,6 +127,7 @@ def submit_video(context: ServerContext, user_id: str, spec: VideoSpec) -> str:
     checked = check_video(context, user_id, spec)
     now = utcnow()
     with context.session() as session:
+        check_queue(session, context.settings, user_id)
         video = Video(
             user_id=user_id,
             title=checked.title,

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from oasis_server.db.models import ScheduledPost, Video
+from oasis_server.db.models import ScheduledPost, User, Video
 from oasis_server.jobs.leases import short
 
 PLATFORM_ID_LENGTH = 1024
@@ -38,11 +38,15 @@ def due_condition(now: datetime) -> ColumnElement[bool]:
 
 
 def due_posts(session: Session, now: datetime, limit: int = 50) -> list[str]:
-    """Ids of due posts whose video is rendered, oldest first (posts of videos still rendering wait)."""
+    """Ids of due posts whose video is rendered, oldest first (posts of videos still rendering wait).
+
+    Posts of an inactive user wait too: they go out when the user is active again, if still due.
+    """
     rows = session.scalars(
         select(ScheduledPost.id)
         .join(Video, Video.id == ScheduledPost.video_id)
-        .where(due_condition(now), Video.status == "completed")
+        .join(User, User.id == ScheduledPost.user_id)
+        .where(due_condition(now), Video.status == "completed", User.status == "active")
         .order_by(ScheduledPost.scheduled_time, ScheduledPost.id)
         .limit(limit)
     )

@@ -45,6 +45,7 @@ from oasis_server.db.models import ScheduledPost, Video
 from oasis_server.db.models import SocialAccount as AccountRow
 from oasis_server.db.types import utcnow
 from oasis_server.jobs.leases import short
+from oasis_server.jobs.limits import is_active
 from oasis_server.publishing import posts
 from oasis_server.publishing.accounts import account_of, credentials_changed
 from oasis_server.publishing.platforms import build_publisher, supports
@@ -110,6 +111,12 @@ class PostPublisher:
         """Publish ``post_id`` under claim ``token``; returns the post's status afterwards (or ``"skipped"``)."""
         context = self.context
         with context.session() as session:
+            owner = session.scalar(select(ScheduledPost.user_id).where(ScheduledPost.id == post_id))
+            if owner is not None and not is_active(session, owner):
+                # the owner was deactivated after the claim: hand the post back, uncounted; the
+                # scheduler leaves it alone until the owner is active again
+                posts.release(session, post_id, token, utcnow())
+                return "held"
             if not posts.start(session, post_id, token, utcnow(), context.settings.post_max_attempts):
                 return "skipped"  # a stale or repeated message: someone else owns this post now
         with context.sessions() as session:

@@ -1,5 +1,8 @@
 """The scheduler: claims due posts and hands them to the publish actor, recovers stale claims,
-fails posts whose video failed, and starts due automation runs.
+fails posts whose video failed, and claims due automation runs and hands them to the automation actor.
+
+It never calls a provider itself: a slow language model holds up one automation run in a worker,
+never the next pass of the scheduler, so other users' posts go out on time.
 
 Any number of schedulers may run (``oasis scheduler`` on several machines, or
 inside ``oasis serve`` in the embedded default): every move is a
@@ -28,8 +31,16 @@ SendPublish = Callable[[str, str], None]
 """Sends ``(post_id, claim_token)`` to the publish actor."""
 
 
-def tick(context: ServerContext, send: SendPublish, now: datetime | None = None) -> dict[str, int]:
-    """One pass: recover stale claims, fail hopeless posts, claim and send due posts, run automations."""
+def tick(
+    context: ServerContext,
+    send: SendPublish,
+    now: datetime | None = None,
+    send_run: automations.SendRun | None = None,
+) -> dict[str, int]:
+    """One pass: recover stale claims, fail hopeless posts, claim and send due posts and automation runs.
+
+    Without ``send_run`` automation runs are left for a scheduler that has one.
+    """
     now = now or utcnow()
     settings = context.settings
     with context.session() as session:
@@ -50,17 +61,20 @@ def tick(context: ServerContext, send: SendPublish, now: datetime | None = None)
             log.warning("Could not queue post %s (%s); it stays pending", post_id, type(exc).__name__)
             with context.session() as session:
                 posts.release(session, post_id, token, now)
-    started = automations.run_due(context, now)
+    started = automations.run_due(context, send_run, now) if send_run is not None else 0
     return {**recovered, "failed_videos": hopeless, "sent": sent, "automations": started}
 
 
 class Scheduler(threading.Thread):
     """Runs :func:`tick` every ``OASIS_SCHEDULER_INTERVAL`` seconds (with jitter) until stopped."""
 
-    def __init__(self, context: ServerContext, send: SendPublish) -> None:
+    def __init__(
+        self, context: ServerContext, send: SendPublish, send_run: automations.SendRun | None = None
+    ) -> None:
         super().__init__(name="oasis-scheduler", daemon=True)
         self.context = context
         self.send = send
+        self.send_run = send_run
         self.interval = context.settings.scheduler_interval
         self._stopped = threading.Event()
 
@@ -68,7 +82,7 @@ class Scheduler(threading.Thread):
         """Tick until :meth:`stop`; a failed pass (database down) is logged and retried."""
         while not self._stopped.is_set():
             try:
-                tick(self.context, self.send)
+                tick(self.context, self.send, send_run=self.send_run)
             except Exception:
                 log.exception("A scheduler pass failed; retrying in %.1f s", self.interval)
             self._stopped.wait(self.interval * random.uniform(0.8, 1.2))
