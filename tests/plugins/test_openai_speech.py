@@ -57,9 +57,11 @@ def fake(running_fake: FakeOpenAI) -> FakeOpenAI:
     return running_fake
 
 
-def engine_for(fake: FakeOpenAI, key: str | None = KEY, **extra: str) -> OpenAISpeechEngine:
+def engine_for(
+    fake: FakeOpenAI, key: str | None = KEY, cache_dir: Path | None = None, **extra: str
+) -> OpenAISpeechEngine:
     settings = {"base_url": fake.base_url, "max_retries": "0", **extra}
-    return OpenAISpeechEngine(ProviderConfig(key=key, settings=settings))
+    return OpenAISpeechEngine(ProviderConfig(key=key, settings=settings, cache_dir=cache_dir))
 
 
 def sdk_client(fake: FakeOpenAI) -> openai.OpenAI:
@@ -86,6 +88,7 @@ def test_writes_the_audio_the_server_sent_and_times_each_word_where_it_was_spoke
         "characters": len(TEXT),
         "requests": 2,
         "transcription_seconds": math.ceil(speech.duration),
+        "cached_requests": 0,
     }
     transcription = fake.transcription_requests()[0]
     assert b'name="model"\r\n\r\nwhisper-1' in transcription.body
@@ -224,6 +227,30 @@ def test_a_transcript_in_its_own_spelling_still_times_every_word(fake: FakeOpenA
     assert by_word["1990,"].end == pytest.approx(spoken[1][2], abs=0.006)
     assert by_word["now!"].start >= by_word["stop"].end
     assert all(0 <= w.start <= w.end <= speech.duration for w in speech.words)
+
+
+def test_speaking_the_same_text_again_comes_from_the_cache(fake: FakeOpenAI, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = engine_for(fake, cache_dir=cache).synthesize(TEXT, tmp_path / "a", category=STOICISM)
+    fake.requests.clear()
+    again = engine_for(fake, cache_dir=cache).synthesize(TEXT, tmp_path / "b", category=STOICISM)
+    assert not fake.requests
+    assert again.audio_path.read_bytes() == first.audio_path.read_bytes() and again.words == first.words
+    assert again.usage == {"characters": 0, "requests": 0, "transcription_seconds": 0, "cached_requests": 2}
+    engine_for(fake, cache_dir=cache).synthesize(TEXT, tmp_path / "c", category=get_category("love"))
+    assert len(fake.speech_requests()) == 1  # another tone is another recording
+
+
+def test_a_damaged_or_unwritable_cache_is_passed_over(fake: FakeOpenAI, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    engine_for(fake, cache_dir=cache).synthesize(TEXT, tmp_path)
+    for kept in (cache / "speech").iterdir():
+        kept.write_bytes(b"damaged")
+    speech = engine_for(fake, cache_dir=cache).synthesize(TEXT, tmp_path)
+    assert speech.usage["cached_requests"] == 0 and speech.usage["requests"] == 2
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would go")
+    assert engine_for(fake, cache_dir=blocked).synthesize(TEXT, tmp_path).usage["requests"] == 2
 
 
 # -- the pure parts ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from oasis_core.ports.speech_engine import Voice, speaking_rate
 from oasis_plugins.openai.client import COMMON_SETTINGS_ENV, PROVIDER_ID, build_client, openai_errors
 from oasis_plugins.openai.speech_alignment import align_transcript
 from oasis_plugins.openai.speech_audio import decode_mono, join_parts, upload_form
+from oasis_plugins.openai.speech_cache import Heard, SpeechCache
 from oasis_plugins.openai.speech_tone import instructions_for
 
 DEFAULT_SPEECH_MODEL = "gpt-4o-mini-tts"
@@ -134,8 +135,9 @@ class OpenAISpeechEngine:
     ``wav``), ``speech_instructions`` (one tone for every video, instead of the
     category's), ``transcription_model`` (``whisper-1``), ``speech_timeout``
     (seconds, default 120), ``base_url``, ``max_retries``, ``organization`` and
-    ``project``. ``Speech.usage`` counts ``characters`` spoken, ``requests``
-    and ``transcription_seconds``.
+    ``project``. ``Speech.usage`` counts ``characters`` spoken, ``requests``,
+    ``transcription_seconds`` and ``cached_requests`` (requests the cache in
+    ``cache_dir/speech`` saved: speaking the same text the same way again is free).
     """
 
     id: ClassVar[str] = PROVIDER_ID
@@ -178,6 +180,7 @@ class OpenAISpeechEngine:
                 choices=(DEFAULT_TRANSCRIPTION_MODEL,),
             )
         self._client = build_client(config, default_timeout=DEFAULT_TIMEOUT, timeout_setting="speech_timeout")
+        self._cache = SpeechCache(Path(config.cache_dir) / "speech" if config.cache_dir is not None else None)
         self._use_fallback = False
 
     # -- the port ------------------------------------------------------------------------------------
@@ -215,7 +218,7 @@ class OpenAISpeechEngine:
                 f"OpenAI has no voice {wanted!r}", field="voice", choices=voices_of(self.model)
             )
         instructions = self.instructions or instructions_for(category)
-        usage = {"characters": 0, "requests": 0, "transcription_seconds": 0}
+        usage = {"characters": 0, "requests": 0, "transcription_seconds": 0, "cached_requests": 0}
         parts = split_for_requests(text)
         spoken = [self._speak(part, wanted, speed, instructions, usage) for part in parts]
         extension = f".{self.format}"
@@ -231,8 +234,8 @@ class OpenAISpeechEngine:
         seconds = 0.0
         offset = 0.0
         for part, (data, _), length in zip(parts, spoken, lengths, strict=True):
-            heard, billed = self._transcribe(data, f".{self.format}", usage)
-            seconds += billed if billed is not None else length
+            heard, billed = self._transcribe(data, length, usage)
+            seconds += billed
             for word in align_transcript(part, heard, duration=length):
                 start = min(word.start + offset, duration)
                 words.append(WordTiming(word.text, start, min(max(word.end + offset, start), duration)))
@@ -268,6 +271,11 @@ class OpenAISpeechEngine:
             options["instructions"] = instructions
         if speed != 1.0:
             options["speed"] = speed
+        identity = [model, voice, part, self.format, options]
+        cached = self._cache.audio(identity, f".{self.format}")
+        if cached is not None:
+            usage["cached_requests"] += 1
+            return cached
         with openai_errors(key=self.config.key, action="speaking the text"):
             usage["requests"] += 1
             response = self._client.audio.speech.create(
@@ -281,19 +289,26 @@ class OpenAISpeechEngine:
         usage["characters"] += len(part)
         if not data:
             raise ProviderError("OpenAI answered the speech request without audio", provider=PROVIDER_ID)
+        self._cache.keep_audio(identity, f".{self.format}", data)
         return data
 
-    def _transcribe(
-        self, data: bytes, extension: str, usage: dict[str, int]
-    ) -> tuple[list[tuple[str, float, float]], float | None]:
-        """The words heard in ``data`` as ``(word, start, end)``, and the seconds OpenAI billed (if it said)."""
-        upload, suffix = upload_form(data, extension)
+    def _transcribe(self, data: bytes, length: float, usage: dict[str, int]) -> tuple[Heard, float]:
+        """The words heard in ``data`` (``length`` seconds long), and the seconds OpenAI billed for it.
+
+        Billed seconds are what the answer's ``usage`` says, else ``length``; 0 from the cache.
+        """
+        model = str(self.transcription_model)
+        cached = self._cache.transcript(data, model)
+        if cached is not None:
+            usage["cached_requests"] += 1
+            return cached, 0.0
+        upload, suffix = upload_form(data, f".{self.format}")
         mime = "audio/mpeg" if suffix == ".mp3" else "audio/wav"
         with openai_errors(key=self.config.key, action="timing the spoken words"):
             usage["requests"] += 1
             result = self._client.audio.transcriptions.create(
                 file=(f"speech{suffix}", upload, mime),
-                model=cast(Any, self.transcription_model),
+                model=cast(Any, model),
                 response_format="verbose_json",
                 timestamp_granularities=["word"],
             )
@@ -304,7 +319,8 @@ class OpenAISpeechEngine:
                 )
             heard = [(str(w.word), float(w.start), float(w.end)) for w in result.words or []]
             billed = getattr(result.usage, "seconds", None) if result.usage is not None else None
-        return heard, float(billed) if isinstance(billed, int | float) else None
+        self._cache.keep_transcript(data, model, heard)
+        return heard, float(billed) if isinstance(billed, int | float) else length
 
     def close(self) -> None:
         """Close the HTTP connections of the SDK client."""
