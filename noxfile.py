@@ -6,7 +6,8 @@ nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
-PYTHON = "3.11"
+PYTHON = None
+"""The interpreter nox runs on (3.11 or newer, as pyproject.toml requires): Debian 12's python3 is 3.11."""
 
 
 @nox.session(python=PYTHON)
