@@ -40,7 +40,7 @@ from oasis_core.catalog import PortKind, ProviderCatalog
 from oasis_core.testing.fakes import FakeLanguageModel
 from oasis_server.api.app import create_app
 from oasis_server.api.context import ServerContext
-from oasis_server.db.models import Automation, ScheduledPost, Video
+from oasis_server.db.models import Automation, ScheduledPost, User, Video
 from oasis_server.db.types import utcnow
 from oasis_server.jobs.leases import PARKED_UNTIL
 from oasis_server.jobs.render_job import VideoRenderer
@@ -283,3 +283,19 @@ def test_a_slow_language_model_does_not_delay_another_users_post(
 
     SlowLanguageModel.wake.set()
     wait_until(lambda: videos_of(context, str(alice["id"])) == 1, 15, "the automation's video")
+
+
+def test_a_parked_render_resumes_however_its_owner_is_reactivated(
+    api: TestClient[Any], context: ServerContext
+) -> None:
+    _, member = people(api)
+    video_id = insert_video(context, member)
+    with context.session() as session:  # as a command or another admin tool would
+        session.execute(update(User).where(User.id == member).values(status="inactive"))
+    assert VideoRenderer(context).run(video_id) == "held"
+    with context.session() as session:
+        session.execute(update(User).where(User.id == member).values(status="active"))
+    resent: list[str] = []
+    sweep(context, resent.append)
+    assert resent == [video_id]
+    assert VideoRenderer(context).run(video_id) == "completed"

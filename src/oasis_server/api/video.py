@@ -290,11 +290,15 @@ class VideoController(Controller):
         sync_to_thread=True,
         responses={
             202: ResponseSpec(data_container=VideoAccepted, description="The video is queued"),
-            **error_responses(400, 401, 503),
+            **error_responses(400, 401, 429, 503),
         },
     )
     def generate(self, data: JSONBody[GenerateIn], user: SignedIn, state: State) -> Response[ContentOut]:
-        """``type`` picks the work: ``quote`` and ``visual_prompt`` answer 200, ``video`` 202 with its id."""
+        """``type`` picks the work: ``quote`` and ``visual_prompt`` answer 200, ``video`` 202 with its id.
+
+        A video is refused with 429 (and ``Retry-After``) while the user has as many queued or rendering
+        as their limit, and with 400 when its text cannot be spoken within ``OASIS_MAX_VIDEO_SECONDS``.
+        """
         context: ServerContext = state.ctx
         requested = data.providers.chosen() if data.providers else {}
         if isinstance(data, VideoIn):

@@ -13,8 +13,9 @@ Every write an attempt makes says ``WHERE lease_owner = :token``, so an attempt
 that lost its lease can never overwrite the work of the one that took over.
 
 A video of an inactive user is **parked**: waiting, with ``lease_until`` at
-:data:`PARKED_UNTIL`, so no sweeper sends it; :func:`unpark_user` makes the
-user's parked videos due again when the user is reactivated.
+:data:`PARKED_UNTIL`, so no sweeper sends it; once the user is active again
+(:func:`unpark_user` at once, or the next sweep's :func:`unpark_active`) the
+video is due again.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, or_, update
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from oasis_core.domain.video import RenderStage
-from oasis_server.db.models import Video
+from oasis_server.db.models import User, Video
 
 MAX_ERROR_LENGTH = 500
 PARKED_UNTIL = datetime(9000, 1, 1, tzinfo=UTC)
@@ -148,16 +149,33 @@ def release(session: Session, video_id: str, token: str, retry_at: datetime, *, 
     return _write(session, video_id, token, values)
 
 
+def _parked() -> ColumnElement[bool]:
+    return and_(Video.status == "processing", Video.lease_owner.is_(None), Video.lease_until >= PARKED_UNTIL)
+
+
 def unpark_user(session: Session, user_id: str, now: datetime) -> int:
     """Make the parked videos of ``user_id`` due at once (the sweeper sends them); how many there were."""
     result = session.execute(
         update(Video)
-        .where(
-            Video.user_id == user_id,
-            Video.status == "processing",
-            Video.lease_owner.is_(None),
-            Video.lease_until >= PARKED_UNTIL,
-        )
+        .where(Video.user_id == user_id, _parked())
+        .values(lease_until=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def unpark_active(session: Session, now: datetime, limit: int = 100) -> int:
+    """Make due the parked videos whose owner is active again, however they were reactivated.
+
+    Reads first, so a pass with nothing to do writes nothing (on SQLite any ``UPDATE`` takes the lock).
+    """
+    active = select(User.id).where(User.status == "active")
+    ids = list(session.scalars(select(Video.id).where(_parked(), Video.user_id.in_(active)).limit(limit)))
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Video)
+        .where(Video.id.in_(ids), _parked())
         .values(lease_until=now)
         .execution_options(synchronize_session=False)
     )

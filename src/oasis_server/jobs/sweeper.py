@@ -4,6 +4,8 @@ A ``processing`` row whose lease (or dispatch deadline) has passed is either
 re-sent to the workers or, once it has used up its attempts, failed with a
 message. Each action is a compare-and-set on the row, so any number of
 sweepers (one per ``oasis serve`` or ``oasis worker`` process) act once.
+Videos parked while their owner was inactive are made due again once the
+owner is active, however they were reactivated.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ def sweep(context: ServerContext, send: Callable[[str], None], now: datetime | N
     now = now or utcnow()
     lease_seconds = context.settings.video_lease_seconds
     max_attempts = context.settings.video_max_attempts
+    with context.session() as session:
+        # owners reactivated: their parked videos become stale, so this very pass sends them
+        leases.unpark_active(session, now - timedelta(seconds=1))
     with context.sessions() as session:
         rows = session.execute(
             select(Video.id, Video.attempts, Video.created_at)
