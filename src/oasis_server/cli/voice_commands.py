@@ -74,12 +74,20 @@ def _print_installed(engine: Any, voices: Sequence[Any]) -> None:
         for voice in voices:
             print(f"{voice.id:<24} {voice.name} [{voice.language}]")
         return
+    # An engine that installs model files (Piper) also says each one's quality and where it was found.
+    models = {model.id: model for model in getattr(engine, "voice_models", tuple)()}
     table = Table(title=f"{engine.name}: installed voices (the first is the default)")
-    for column in ("voice", "language", "name", "speakers", "licence"):
+    for column in ("voice", "language", "quality", "speakers", "licence", "from"):
         table.add_column(column, no_wrap=column in ("voice", "language"), overflow="fold")
     for voice in voices:
+        model = models.get(voice.id)
         table.add_row(
-            voice.id, voice.language, voice.name, str(len(voice.speakers) or 1), voice.licence or "-"
+            voice.id,
+            voice.language,
+            model.quality if model else "-",
+            str(len(voice.speakers) or 1),
+            voice.licence or "-",
+            model.source if model else "-",
         )
     console = Console()
     console.print(table)
