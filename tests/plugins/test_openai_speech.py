@@ -141,6 +141,11 @@ def test_voices_lists_every_documented_voice_with_the_default_first(fake: FakeOp
     assert voices[0].id == "cedar" and sorted(v.id for v in voices) == sorted(VOICES)
 
 
+def test_a_voice_named_by_its_language_is_the_first_voice_for_it(fake: FakeOpenAI, tmp_path: Path) -> None:
+    speech = engine_for(fake, voice="sage").synthesize("Hello there.", tmp_path, voice="en")
+    assert speech.voice == "sage" and fake.speech_requests()[-1].json()["voice"] == "sage"
+
+
 def test_a_refused_model_falls_back_to_tts_1_without_instructions(fake: FakeOpenAI, tmp_path: Path) -> None:
     fake.speech_models = ["tts-1"]  # the project may not use gpt-4o-mini-tts
     engine = engine_for(fake, voice="marin")

@@ -23,7 +23,7 @@ from oasis_core.domain.catalogue import Category
 from oasis_core.domain.media import Speech, WordTiming
 from oasis_core.errors import InvalidInput, ProviderError
 from oasis_core.ports.provider import ProviderConfig
-from oasis_core.ports.speech_engine import Voice, speaking_rate
+from oasis_core.ports.speech_engine import Voice, find_voice, speaking_rate
 from oasis_plugins.openai.client import COMMON_SETTINGS_ENV, PROVIDER_ID, build_client, openai_errors
 from oasis_plugins.openai.speech_alignment import align_transcript
 from oasis_plugins.openai.speech_audio import decode_mono, join_parts, upload_form
@@ -212,11 +212,10 @@ class OpenAISpeechEngine:
         if not text or text.isspace():
             raise InvalidInput("There is no text to speak", field="text")
         speed = speaking_rate(rate)
-        wanted = (voice or "").strip() or self.default_voice
-        if wanted not in voices_of(self.model):
-            raise InvalidInput(
-                f"OpenAI has no voice {wanted!r}", field="voice", choices=voices_of(self.model)
-            )
+        found = find_voice(self.voices(), (voice or "").strip() or self.default_voice)
+        if found is None:
+            raise InvalidInput(f"OpenAI has no voice {voice!r}", field="voice", choices=voices_of(self.model))
+        wanted = found[0].id
         instructions = self.instructions or instructions_for(category)
         usage = {"characters": 0, "requests": 0, "transcription_seconds": 0, "cached_requests": 0}
         parts = split_for_requests(text)
