@@ -4,7 +4,9 @@ loading each model once, and when Piper is the default speech engine."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +127,26 @@ def test_each_model_is_loaded_once_and_shared(tmp_path: Path) -> None:
     speech = second.synthesize("The cache is hit on the second render.", tmp_path)
     assert models.loads == before
     assert speech.duration > 1.0 and speech.voice == JOE
+
+
+def test_threads_asking_for_a_model_at_once_load_it_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[Path] = []
+
+    def slow_load(model_path: Path, config_path: Path, threads: int) -> object:
+        calls.append(model_path)
+        time.sleep(0.2)  # long enough for the other threads to ask meanwhile
+        return object()
+
+    monkeypatch.setattr(models, "_load", slow_load)
+    model = tmp_path / "x.onnx"
+    with ThreadPoolExecutor(4) as pool:
+        loaded = list(
+            pool.map(lambda _: models.load_voice(model, tmp_path / "x.onnx.json", threads=1), range(4))
+        )
+    assert len(calls) == 1 and all(voice is loaded[0] for voice in loaded)
+    assert models.load_voice(model, tmp_path / "x.onnx.json", threads=2) is not loaded[0]  # another session
 
 
 def test_rate_two_speaks_about_twice_as_fast(tmp_path: Path) -> None:

@@ -106,3 +106,16 @@ def test_an_unreachable_catalogue_is_503_naming_the_setting(offline: None, clien
     response = client.post(INSTALL, json={"name": JOE}, headers=auth(admin))
     assert response.status_code == 503, response.text
     assert "OASIS_PIPER_VOICES_URL" in response.json()["error"]
+
+
+def test_a_voice_installed_by_another_process_is_listed(
+    client: TestClient[Any], api_env: dict[str, str]
+) -> None:
+    admin = register(client, "root@example.com")[0]
+    assert "en_US-other-medium" not in speech_listing(client, admin)[1]  # the listing is now kept
+    voices = Path(api_env["OASIS_DATA_DIR"]) / "voices"  # as `oasis voices install` would fill it
+    voices.mkdir(parents=True)
+    (voices / "en_US-other-medium.onnx.json").symlink_to(joe.config_path())
+    (voices / "en_US-other-medium.onnx").symlink_to(joe.model_path())
+    defaults, piper = speech_listing(client, admin)
+    assert defaults == ["piper"] and "en_US-other-medium" in piper

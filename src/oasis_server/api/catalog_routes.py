@@ -6,6 +6,7 @@ import hashlib
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -218,6 +219,32 @@ def provider_listing(context: ServerContext, defaults: dict[str, str] | None = N
     )
 
 
+ListingStamp = tuple[tuple[str, int | None], ...]
+
+
+def listing_stamp(context: ServerContext) -> ListingStamp:
+    """What the kept listing depends on that can change while the server runs: the speech providers'
+    data folders (Piper's voices folder), by modification time.
+
+    Another server process, or ``oasis voices install`` on the same machine,
+    may install a voice; the next ``GET /api/providers`` of every process then
+    lists it. One ``stat`` per folder.
+    """
+    stamp: list[tuple[str, int | None]] = []
+    for info in context.catalog.providers(PortKind.SPEECH):
+        names = info.data_settings(context.settings.data_dir)
+        if not names:
+            continue
+        config = context.provider_config(info)
+        for name in sorted(names):
+            folder = config.setting(name) or ""
+            try:
+                stamp.append((folder, Path(folder).stat().st_mtime_ns))
+            except OSError:
+                stamp.append((folder, None))
+    return tuple(stamp)
+
+
 def forget_provider_listing(state: State) -> None:
     """Drop the listing ``GET /api/providers`` keeps, after something it shows changed (a voice installed)."""
     with _cache_lock:
@@ -311,16 +338,19 @@ class CatalogController(Controller):
         ``default`` marks what a request of this user that names no provider
         uses (their saved defaults, then their keys, then the server's). The
         plugins and the server's keys do not change while it runs, so the
-        common part is computed once per process. ``language`` keeps only the
+        common part is computed once per process, again only when a voice is
+        installed (:func:`listing_stamp`). ``language`` keeps only the
         voices that speak it (``fr``; ``zh`` keeps Mandarin ``cmn``).
         """
         context: ServerContext = state.ctx
+        stamp = listing_stamp(context)
         with _cache_lock:
-            listing: ProvidersOut | None = state.get(_CACHE_KEY)
-        if listing is None:
-            listing = provider_listing(context)
+            cached: tuple[ListingStamp, ProvidersOut] | None = state.get(_CACHE_KEY)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, provider_listing(context))
             with _cache_lock:
-                state[_CACHE_KEY] = listing
+                state[_CACHE_KEY] = cached
+        listing = cached[1]
         with context.sessions() as session:
             choice = ProviderChoice.for_user(context, session, user.id)
         mine = listing_for_user(context, listing, choice)
