@@ -14,6 +14,8 @@ import os
 import stat
 from pathlib import Path
 
+from oasis_core.errors import OasisError
+
 log = logging.getLogger(__name__)
 
 FOLDER_MODE = 0o700
@@ -21,9 +23,15 @@ FILE_MODE = 0o600
 
 
 def private_folder(path: Path) -> Path:
-    """Create ``path`` (and its missing parents) and make it 0700 if it belongs to us."""
-    path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-    _tighten(path, FOLDER_MODE)
+    """Create ``path`` (and its missing parents) and make it 0700 if it belongs to us.
+
+    Raises :class:`OasisError` naming the folder if it cannot be made or used.
+    """
+    try:
+        path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        _tighten(path, FOLDER_MODE)
+    except OSError as exc:
+        raise OasisError(f"Cannot use the folder {path}: {exc.strerror or exc}") from None
     return path
 
 

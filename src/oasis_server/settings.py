@@ -103,8 +103,19 @@ def _persisted_secret(path: Path, make: str) -> str:
 
 
 def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
-    if env.get("DATABASE_URL"):
-        return env["DATABASE_URL"]
+    if env.get("DATABASE_URL", "").strip():
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        url = env["DATABASE_URL"].strip()
+        try:
+            make_url(url)
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+            raise ConfigurationError(  # the value is not shown: it may hold a password
+                "DATABASE_URL is not accepted: a SQLAlchemy URL such as "
+                "mysql+pymysql://user:password@host:3306/oasis?charset=utf8mb4 or sqlite:////path/oasis.db"
+            ) from None
+        return url
     if env.get("DB_HOST"):
         if env.get("DB_PORT"):
             _whole(env, "DB_PORT", 3306, low=1, high=65535)
@@ -253,6 +264,8 @@ class Settings:
             .lower(),  # the original design's switch: any other value is ignored
         }
         data_dir = default_data_dir(env)
+        if data_dir.exists() and not data_dir.is_dir():
+            raise invalid("OASIS_DATA_DIR", str(data_dir), "a folder (this names a file)")
 
         jwt_secret = env.get("JWT_SECRET", "")
         if production and len(jwt_secret) < MIN_SECRET_LENGTH:

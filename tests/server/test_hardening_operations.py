@@ -300,3 +300,16 @@ def test_a_running_server_keeps_secret_parameters_out_of_its_access_log(tmp_path
     text = log.read()
     assert "/api/health?expires=1&sig=[redacted]&code=[redacted]&state=[redacted]" in text, text
     assert SECRET not in text
+
+
+def test_a_malformed_database_url_is_refused_without_showing_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        _read(tmp_path, DATABASE_URL="mysql+pymysql://oasis:hunter2@db:port-is-not-a-number/oasis")
+    assert caught.value.message.startswith("DATABASE_URL is not accepted: a SQLAlchemy URL")
+    assert "hunter2" not in caught.value.message
+
+
+def test_a_data_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("not a folder")
+    with pytest.raises(ConfigurationError, match=r"^OASIS_DATA_DIR=.* is not accepted: a folder"):
+        _read(tmp_path)
