@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from typing import Any
 
@@ -98,3 +99,39 @@ def test_the_first_user_is_active_whatever_status_is_asked(context: ServerContex
             session, hasher, name="Only", email="only@example.com", password=PASSWORD, status="pending"
         )
     assert (user.role, user.status) == ("admin", "active")
+
+
+def _register_in_process(url: str, index: int, barrier: Any, results: Any) -> None:
+    """A separate server process: its own engine and connections."""
+    from oasis_server.db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    barrier.wait()
+    try:
+        with sessions() as session, session.begin():
+            user = create_user(
+                session, SlowHasher(4), name=f"P{index}", email=f"p{index}@example.com", password=PASSWORD
+            )
+            results.put(user.role)
+    except Exception as exc:  # reported by the test
+        results.put(repr(exc))
+    finally:
+        engine.dispose()
+
+
+def test_registrations_from_several_processes_make_exactly_one_admin(context: ServerContext) -> None:
+    processes_context = multiprocessing.get_context("fork")
+    barrier = processes_context.Barrier(4)
+    results = processes_context.Queue()
+    url = context.settings.database_url
+    children = [
+        processes_context.Process(target=_register_in_process, args=(url, n, barrier, results))
+        for n in range(4)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(60)
+    roles = sorted(results.get(timeout=5) for _ in children)
+    assert roles == ["admin", "user", "user", "user"]
