@@ -14,7 +14,8 @@ from oasis_core.errors import InvalidInput
 from oasis_core.ports.language_model import model_languages, write_quote
 from oasis_core.testing.contracts.base import ProviderContract
 
-_WRAPPERS = ('"', "'", "“", "”", "«", "»", "*", "#", "`")
+_QUOTE_MARKS = ('"', "'", "“", "”", "‘", "’", "«", "»")
+_MARKDOWN = ("*", "#", "`")
 
 
 class LanguageModelContract(ProviderContract):
@@ -76,5 +77,8 @@ class LanguageModelContract(ProviderContract):
 def _assert_plain(text: str, label: str) -> None:
     assert text.strip() == text and text, label
     assert 0 < len(text) <= MAX_TEXT_LENGTH
-    assert not text.startswith(_WRAPPERS), f"wrapped or markdown text: {text!r}"
+    assert not text.startswith(_MARKDOWN), f"markdown text: {text!r}"
+    # An elision such as "'Tis better to have loved…" may start with an apostrophe; a quote wraps both ends.
+    wrapped = text.startswith(_QUOTE_MARKS) and text.rstrip(".!?…").endswith(_QUOTE_MARKS)
+    assert not wrapped, f"text wrapped in quote marks: {text!r}"
     assert "\n\n" not in text
