@@ -75,25 +75,28 @@ def _private_data(settings: Any) -> None:
 def check_port_free(host: str, port: int) -> None:
     """Raise :class:`OasisError` saying the port is taken if ``host:port`` cannot be listened on.
 
-    Tried before anything says "serving on", the way uvicorn will bind it
-    (``SO_REUSEADDR``, so a port in TIME_WAIT after a restart is not "taken").
+    Tried before anything says "serving on", on every address ``host``
+    resolves to, the way uvicorn's server binds them (``SO_REUSEADDR``, so a
+    port in TIME_WAIT after a restart is not "taken"; IPv6 sockets IPv6-only).
     """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
         raise OasisError(f"Cannot listen on {host!r}: {exc.strerror}") from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise OasisError(
-                    f"Port {port} on {host} is already in use by another program: stop it, or choose "
-                    "another port with --port or PORT"
-                ) from None
-            raise OasisError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise OasisError(
+                        f"Port {port} on {host} is already in use by another program: stop it, or choose "
+                        "another port with --port or PORT"
+                    ) from None
+                raise OasisError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def run_serve(args: argparse.Namespace) -> int:
