@@ -6,13 +6,15 @@ Shared by the auth and admin routes and by ``oasis users create``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from oasis_core.errors import InvalidInput
+from oasis_core.errors import InvalidInput, OasisError
 from oasis_server.db.models import AuthToken, User, Video
 from oasis_server.db.types import utcnow
 from oasis_server.security.passwords import PasswordHasher, check_password_policy
@@ -209,3 +211,26 @@ def stored_files(session: Session, user_id: str) -> list[str]:
         for key in row
         if key
     ]
+
+
+def delete_stored_files(open_store: Callable[[], Any], keys: list[str]) -> int:
+    """Delete a deleted user's files from the blob store ``open_store()`` gives.
+
+    The account is gone whatever happens here, so a failure is logged, not
+    raised; returns how many files could not be deleted.
+    """
+    if not keys:
+        return 0
+    try:
+        store = open_store()
+    except OasisError as exc:
+        log.warning("Could not open the blob store to delete %d files: %s", len(keys), exc)
+        return len(keys)
+    failed = 0
+    for key in keys:
+        try:
+            store.delete(key)
+        except (OasisError, OSError) as exc:
+            log.warning("Could not delete stored file %s: %s", key, exc)
+            failed += 1
+    return failed

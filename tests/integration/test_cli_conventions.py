@@ -19,7 +19,7 @@ import pytest
 
 from oasis_core import __version__
 from oasis_core.ports.provider import ProviderConfig
-from oasis_core.ports.speech_engine import Voice, voice_for_language
+from oasis_core.ports.speech_engine import Voice, voice_with_language
 from oasis_plugins.espeak.speech_engine import EspeakSpeechEngine
 from oasis_server.cli.app import build_parser
 from oasis_server.cli.output import PlainProgress
@@ -63,7 +63,7 @@ def test_version(tmp_path: Path) -> None:
     assert result.stdout.startswith(f"oasis {__version__} (Python ")
 
 
-@pytest.mark.parametrize("command", ["plugins", "categories", "styles"])
+@pytest.mark.parametrize("command", ["plugins", "categories", "styles", "voices"])
 def test_every_listing_has_json(tmp_path: Path, command: str) -> None:
     result = oasis(command, "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -146,9 +146,9 @@ def test_plain_progress_prints_a_line_per_stage_or_ten_percent(tmp_path: Path) -
 
 def test_a_language_tag_names_the_first_voice_of_that_language() -> None:
     voices = [Voice("en-us", "US", "en-us"), Voice("en", "British", "en-gb"), Voice("rp", "RP", "en-gb")]
-    assert voice_for_language(voices, "en-GB") == voices[1]
-    assert voice_for_language(voices, "en_gb") == voices[1]
-    assert voice_for_language(voices, "fr") is None
+    assert voice_with_language(voices, "en-GB") == voices[1]
+    assert voice_with_language(voices, "en_gb") == voices[1]
+    assert voice_with_language(voices, "fr") is None
     engine = EspeakSpeechEngine(ProviderConfig())
     assert engine._resolve_voice("en-gb")[0] == "en"  # eSpeak NG's British voice, documented as en-gb
     assert engine._resolve_voice("en-us")[0] == "en-us"

@@ -79,16 +79,19 @@ def find_voice(voices: Sequence[Voice], wanted: str) -> tuple[Voice, int | None]
             return owner, int(speaker)
         if separator == "#" and speaker in owner.speakers:
             return owner, owner.speakers.index(speaker)
-    by_language = voice_for_language(voices, wanted)
+    by_language = voice_with_language(voices, wanted)
     return (by_language, None) if by_language is not None else None
 
 
-def voice_for_language(voices: Sequence[Voice], tag: str) -> Voice | None:
-    """The first of ``voices`` (the engine's order) that speaks language ``tag``, or ``None``.
+def voice_with_language(voices: Sequence[Voice], tag: str) -> Voice | None:
+    """The first of ``voices`` (the engine's order) whose language is exactly ``tag``, or ``None``.
 
     Lets a caller name a voice by its documented language (``"en-gb"``,
     ``"en_GB"``) where the engine's ids differ (eSpeak NG's British voice is
-    ``en``); case, and ``_`` for ``-``, do not matter.
+    ``en``); case, and ``_`` for ``-``, do not matter. Unlike
+    :func:`oasis_core.domain.language.voice_for_language` (the voice for a
+    video's language when none is named), nothing close is taken instead: a
+    voice asked for by name is that voice or an error.
     """
     wanted = tag.strip().lower().replace("_", "-")
     return next((v for v in voices if v.language.lower().replace("_", "-") == wanted), None)

@@ -17,7 +17,7 @@ import numpy as np
 from oasis_core.domain.media import Speech
 from oasis_core.errors import InvalidInput, ProviderError
 from oasis_core.ports.provider import ProviderConfig
-from oasis_core.ports.speech_engine import Voice, speaking_rate, voice_for_language
+from oasis_core.ports.speech_engine import Voice, speaking_rate, voice_with_language
 from oasis_plugins.espeak import library
 from oasis_plugins.espeak.alignment import align_words, audible_end
 
@@ -121,7 +121,7 @@ class EspeakSpeechEngine:
             return voices[0].id, names[voices[0].id]
         voice_id = wanted.strip().lower()
         if voice_id not in names:
-            by_language = voice_for_language(voices, wanted)  # "en-gb" is the language of the voice "en"
+            by_language = voice_with_language(voices, wanted)  # "en-gb" is the language of the voice "en"
             if by_language is None:
                 raise InvalidInput(
                     f"eSpeak NG has no voice {wanted!r}", field="voice", choices=self._choices(voices, wanted)

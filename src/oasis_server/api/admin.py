@@ -15,7 +15,7 @@ automation runs.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, delete, get, post, put
@@ -27,13 +27,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from oasis_core.errors import OasisError
 from oasis_server.accounts import (
     AccountError,
     clean_name,
     create_user,
+    delete_stored_files,
+    ensure_an_admin_remains,
+    is_active_admin,
     normalise_email,
     revoke_all,
+    stored_files,
 )
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import SignedIn, provide_admin, provide_user
@@ -44,10 +47,12 @@ from oasis_server.api.schemas import (
     Name,
     Password,
     UserOut,
+    UserRole,
+    UserStatus,
     error_responses,
     page_bounds,
 )
-from oasis_server.db.models import User, Video
+from oasis_server.db.models import User
 from oasis_server.db.types import utcnow
 from oasis_server.jobs.leases import unpark_user
 from oasis_server.jobs.limits import LIMIT_NAMES, limits_of
@@ -55,10 +60,9 @@ from oasis_server.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Role = Literal["user", "admin"]
-Status = Literal["active", "inactive", "pending"]
+Role = UserRole
+Status = UserStatus
 Avatar = Annotated[str, msgspec.Meta(max_length=255, description="An image URL")]
-LAST_ADMIN = "This is the last active admin: make another user an active admin first"
 
 
 class CreateUserIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -143,19 +147,6 @@ class UsersOut(msgspec.Struct):
     offset: int
 
 
-def _is_active_admin(user: User) -> bool:
-    return user.role == "admin" and user.status == "active"
-
-
-def _ensure_an_admin_remains(session: Session) -> None:
-    """409 unless an active admin is left; locks their rows (MySQL) so two demotions cannot race."""
-    admins = session.scalars(
-        select(User.id).where(User.role == "admin", User.status == "active").with_for_update()
-    ).all()
-    if not admins:
-        raise AccountError(409, LAST_ADMIN)
-
-
 def _get_user(session: Session, user_id: str) -> User:
     user = session.get(User, user_id)
     if user is None:
@@ -191,22 +182,6 @@ def _apply(session: Session, context: ServerContext, user: User, data: UpdateUse
     if not isinstance(data.limits, msgspec.UnsetType):
         user.limits = _new_limits(user.limits, data.limits)
     return end_sessions
-
-
-def _delete_media(context: ServerContext, keys: list[str]) -> None:
-    """Remove a deleted user's video files; a failure is logged, the account is gone anyway."""
-    if not keys:
-        return
-    try:
-        store = context.blob_store()
-    except OasisError as exc:
-        log.warning("Could not open the blob store to delete %d files: %s", len(keys), exc)
-        return
-    for key in keys:
-        try:
-            store.delete(key)
-        except (OasisError, OSError) as exc:
-            log.warning("Could not delete stored file %s: %s", key, exc)
 
 
 class AdminUsersController(Controller):
@@ -311,12 +286,12 @@ class AdminUsersController(Controller):
         try:
             with context.session() as session:
                 user = _get_user(session, user_id)
-                was_active_admin = _is_active_admin(user)
+                was_active_admin = is_active_admin(user)
                 was_active = user.status == "active"
                 end_sessions = _apply(session, context, user, data)
                 session.flush()
-                if was_active_admin and not _is_active_admin(user):
-                    _ensure_an_admin_remains(session)
+                if was_active_admin and not is_active_admin(user):
+                    ensure_an_admin_remains(session)
                 if end_sessions:
                     revoke_all(session, user.id)
                 if user.status == "active" and not was_active:
@@ -340,22 +315,15 @@ class AdminUsersController(Controller):
         try:
             with context.session() as session:
                 user = _get_user(session, user_id)
-                was_active_admin = _is_active_admin(user)
-                files = [
-                    key
-                    for row in session.execute(
-                        select(Video.video_key, Video.thumbnail_key).where(Video.user_id == user.id)
-                    )
-                    for key in row
-                    if key
-                ]
+                was_active_admin = is_active_admin(user)
+                files = stored_files(session, user.id)
                 # the database cascades to the user's rows (foreign keys ON DELETE CASCADE)
                 session.execute(sql_delete(User).where(User.id == user.id))
                 if was_active_admin:
-                    _ensure_an_admin_remains(session)
+                    ensure_an_admin_remains(session)
         except AccountError as exc:
             raise ApiError(exc.status, exc.message) from exc
-        _delete_media(context, files)
+        delete_stored_files(context.blob_store, files)
         log.info("Admin %s deleted user %s and %d stored files", admin.id, user_id, len(files))
 
 

@@ -188,15 +188,19 @@ def run_set_role(args: argparse.Namespace) -> int:
 def run_set_status(args: argparse.Namespace) -> int:
     """Change a user's status, keeping an active admin; a status other than active ends their sessions."""
     from oasis_server.accounts import ensure_an_admin_remains, is_active_admin, revoke_all
+    from oasis_server.db.types import utcnow
+    from oasis_server.jobs.leases import unpark_user
 
     def change(context: Any, session: Any, user: Any) -> None:
-        was_active_admin = is_active_admin(user)
+        was_active_admin, was_active = is_active_admin(user), user.status == "active"
         user.status = args.status
         session.flush()
         if was_active_admin and not is_active_admin(user):
             ensure_an_admin_remains(session)
         if args.status != "active":
             revoke_all(session, user.id)
+        elif not was_active:
+            unpark_user(session, user.id, utcnow())  # their parked renders resume
 
     user = _change(args.user, change)
     _show(args, user, f"{user['email']} is now {user['status']}")
@@ -227,6 +231,7 @@ def run_delete(args: argparse.Namespace) -> int:
     from oasis_core.errors import OasisError
     from oasis_server.accounts import (
         AccountError,
+        delete_stored_files,
         ensure_an_admin_remains,
         find_user,
         is_active_admin,
@@ -252,26 +257,6 @@ def run_delete(args: argparse.Namespace) -> int:
                     ensure_an_admin_remains(session)
         except AccountError as exc:
             raise OasisError(exc.message) from exc
-        failed = _delete_files(context, files)
+        failed = delete_stored_files(context.blob_store, files)
     print(f"Deleted {email} and {len(files) - failed} stored files")
     return 0
-
-
-def _delete_files(context: Any, keys: list[str]) -> int:
-    """Delete ``keys`` from the blob store; return how many could not be deleted (each one logged)."""
-    import logging
-
-    from oasis_core.errors import OasisError
-
-    log = logging.getLogger(__name__)
-    if not keys:
-        return 0
-    store = context.blob_store()
-    failed = 0
-    for key in keys:
-        try:
-            store.delete(key)
-        except (OasisError, OSError) as exc:
-            log.warning("Could not delete stored file %s: %s", key, exc)
-            failed += 1
-    return failed

@@ -36,6 +36,7 @@ def register(commands: Any) -> None:
         "--available", action="store_true", help="list the voices the provider's catalogue offers"
     )
     voices.add_argument("--language", help="only the voices for this language tag, such as fr or zh")
+    voices.add_argument("--json", action="store_true", help="print JSON instead of a table")
     voices.set_defaults(handler=list_voices)
     actions = voices.add_subparsers(dest="voices_action", metavar="ACTION")
     install = actions.add_parser("install", help="download a voice from the catalogue and install it")
@@ -103,10 +104,12 @@ def _print_installed(engine: Any, voices: Sequence[Any]) -> None:
 
 def list_voices(args: argparse.Namespace) -> int:
     """Print the installed voices of one speech provider, or with ``--available`` its catalogue."""
+    import attrs
     from rich.console import Console
     from rich.table import Table
 
     from oasis_core.errors import InvalidInput
+    from oasis_server.cli.output import print_json
 
     engine = _engine(args.speech)
     if args.available:
@@ -116,6 +119,9 @@ def list_voices(args: argparse.Namespace) -> int:
         offered = _attempt(args, catalogue)
         if isinstance(offered, int):
             return offered
+        if args.json:
+            print_json([attrs.asdict(voice) for voice in offered])
+            return 0
         table = Table(title=f"{engine.name}: voices to install with `oasis voices install NAME`")
         for column in ("voice", "language", "quality", "speakers", "size"):
             table.add_column(column, no_wrap=True)
@@ -134,6 +140,9 @@ def list_voices(args: argparse.Namespace) -> int:
         if not voices:
             print(f"The {engine.id} speech provider has no voice for {tag}")
             return 0
+    if args.json:
+        print_json([{**attrs.asdict(voice), "speakers": list(voice.speakers)} for voice in voices])
+        return 0
     if not voices:
         print(
             f"The {engine.id} speech provider has no voice installed; see `oasis voices --speech {engine.id} --available`"
