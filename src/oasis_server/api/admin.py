@@ -15,7 +15,7 @@ automation runs.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, delete, get, post, put
@@ -47,8 +47,6 @@ from oasis_server.api.schemas import (
     Name,
     Password,
     UserOut,
-    UserRole,
-    UserStatus,
     error_responses,
     page_bounds,
 )
@@ -60,8 +58,8 @@ from oasis_server.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Role = UserRole
-Status = UserStatus
+Role = Literal["user", "admin"]
+Status = Literal["active", "inactive", "pending"]
 Avatar = Annotated[str, msgspec.Meta(max_length=255, description="An image URL")]
 
 
