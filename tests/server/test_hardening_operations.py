@@ -272,11 +272,12 @@ def test_serve_on_a_busy_port_says_the_port_is_taken(tmp_path: Path) -> None:
 
 
 def test_a_running_server_keeps_secret_parameters_out_of_its_access_log(tmp_path: Path) -> None:
+    """Also: uvicorn is given OASIS_TRUSTED_PROXIES, so its log shows the client the proxy names."""
     port = free_port()
     log = (tmp_path / "serve.log").open("w+")
     server = subprocess.Popen(
         [sys.executable, "-m", "oasis_server.cli", "serve", "--port", str(port)],
-        env=_serve_env(tmp_path),
+        env=_serve_env(tmp_path, OASIS_TRUSTED_PROXIES="127.0.0.1"),
         cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -286,7 +287,8 @@ def test_a_running_server_keeps_secret_parameters_out_of_its_access_log(tmp_path
         url = f"http://127.0.0.1:{port}/api/health?expires=1&sig={SECRET}&code={SECRET}&state={SECRET}"
         while True:
             try:
-                with urllib.request.urlopen(url, timeout=5) as response:
+                request = urllib.request.Request(url, headers={"X-Forwarded-For": "192.0.2.77"})
+                with urllib.request.urlopen(request, timeout=5) as response:
                     assert response.status == 200
                 break
             except OSError:
@@ -300,6 +302,7 @@ def test_a_running_server_keeps_secret_parameters_out_of_its_access_log(tmp_path
     text = log.read()
     assert "/api/health?expires=1&sig=[redacted]&code=[redacted]&state=[redacted]" in text, text
     assert SECRET not in text
+    assert '192.0.2.77:0 - "GET /api/health?' in text
 
 
 def test_a_malformed_database_url_is_refused_without_showing_it(tmp_path: Path) -> None:
