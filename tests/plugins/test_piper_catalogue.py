@@ -91,6 +91,16 @@ def test_a_file_that_does_not_match_the_catalogue_installs_nothing(
     assert leftovers(folder) == []
 
 
+def test_a_file_listed_larger_than_any_voice_is_refused_before_downloading(
+    catalogue: PiperCatalogue, tmp_path: Path
+) -> None:
+    catalogue.file_entry(JOE, ".onnx")["size_bytes"] = 50 * 2**30
+    with pytest.raises(ProviderError, match="larger than 1024 MB"):
+        engine_for(tmp_path / "voices", catalogue.url).install_voice(JOE)
+    assert catalogue.requests_to(r"MODEL_CARD|\.onnx") == []
+    assert leftovers(tmp_path / "voices") == []
+
+
 def test_a_missing_file_is_an_error_naming_it(catalogue: PiperCatalogue, tmp_path: Path) -> None:
     catalogue.remove_file(JOE, "MODEL_CARD")
     folder = tmp_path / "voices"

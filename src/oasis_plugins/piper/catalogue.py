@@ -39,6 +39,9 @@ CATALOGUE_FILE = "voices.json"
 TIMEOUT_SECONDS = 30.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 MAX_CATALOGUE_BYTES = 16 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024 * 1024
+"""The largest voice file Oasis downloads (Piper's largest models are about 120 MB): a catalogue listing
+more is refused before anything is downloaded, so a wrong or hostile mirror cannot fill the disk."""
 VOICE_NAME = re.compile(r"^[a-z]{2,3}_[A-Za-z0-9]{2,4}-[A-Za-z0-9_]{1,64}-[a-z_]{1,16}$")
 """``{lang_code}-{name}-{quality}``, as the catalogue names voices (and nothing that could leave a folder)."""
 _CHUNK = 1 << 20
@@ -262,6 +265,13 @@ def install_voice(
         prefix = name.split("-")[0]
         similar = sorted(other for other in offered if other.startswith(prefix))[:20]
         raise InvalidInput(f"The Piper catalogue has no voice {name!r}", field="name", choices=similar)
+    oversized = [item.path for item in voice.files if item.size > MAX_FILE_BYTES]
+    if oversized:
+        raise ProviderError(
+            f"The catalogue lists {oversized[0]} as larger than {MAX_FILE_BYTES // 2**20} MB; "
+            "nothing was installed",
+            provider="piper",
+        )
     voices_dir.mkdir(parents=True, exist_ok=True)
     downloaded: list[tuple[Path, Path]] = []
     with ExitStack() as cleanup:
