@@ -62,7 +62,8 @@ def health(state: State) -> Response[HealthOut]:
         oldest = _oldest_waiting(context)
     except Exception:  # any failure means "down"; the reason goes to the log, not the client
         database = "down"
-    broker, workers = "ok", 1
+    broker = "ok"
+    workers: int | None = 1
     if context.redis is not None:
         try:
             context.redis.ping()
