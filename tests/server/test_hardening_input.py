@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -303,13 +304,16 @@ def test_hostile_values_in_every_parameter_and_field_are_never_a_5xx(
             content = None if body is None and where != "whole-body" else json.dumps(body)
         except ValueError:
             return
-        response = client.request(
-            method,
-            url,
-            params=params,
-            content=content,
-            headers={**headers, "Content-Type": "application/json"},
-        )
+        try:
+            response = client.request(
+                method,
+                url,
+                params=params,
+                content=content,
+                headers={**headers, "Content-Type": "application/json"},
+            )
+        except httpx.InvalidURL:
+            return  # longer than any client sends (the server's own limits are tested with bodies)
         assert response.status_code < 500, f"{method.upper()} {url} {where}={value!r}: {response.text}"
 
     probe()
