@@ -65,8 +65,15 @@ def test_the_plugin_is_found_through_its_entry_point(fresh_python: Path) -> None
     plugins = {p["name"]: p for p in json.loads(out)}
     assert plugins["example_voices"]["version"] == "1.2.3"
     assert plugins["example_voices"]["providers"] == [
-        {"kind": "speech", "id": "hum", "name": "Humming example voice", "needs_key": None}
+        {
+            "kind": "speech",
+            "id": "hum",
+            "name": "Humming example voice",
+            "needs_key": None,
+            "key_env_var": None,
+        }
     ]
+    assert plugins["example_voices"]["installed"] is True
     assert "oasis_plugins.espeak" in plugins
 
 
