@@ -40,12 +40,6 @@ def print_columns(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None
         print("  ".join([*cells, str(row[-1])]).rstrip())
 
 
-def note(args: argparse.Namespace, message: str) -> None:
-    """A line for people on stderr, unless ``--quiet``."""
-    if not getattr(args, "quiet", False):
-        print(message, file=sys.stderr)
-
-
 class PlainProgress:
     """Progress as plain lines: one when the stage changes or the percentage moves ``PLAIN_STEP``."""
 
