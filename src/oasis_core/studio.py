@@ -13,6 +13,7 @@ from typing import Any
 from attrs import frozen
 
 from oasis_core.catalog import PortKind, ProviderCatalog
+from oasis_core.domain.caption_style import DEFAULT_CAPTION_STYLE, CaptionStyle, caption_style_from
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.language import optional_language_tag
 from oasis_core.domain.media import Quote, get_aspect, validate_text
@@ -20,6 +21,7 @@ from oasis_core.domain.video import RenderStage, overall_progress
 from oasis_core.errors import InvalidInput
 from oasis_core.paths import default_data_dir
 from oasis_core.plugins import load_catalog
+from oasis_core.ports.compositor import CaptionPreviews
 from oasis_core.ports.language_model import check_language
 from oasis_core.ports.provider import ProviderConfig
 from oasis_core.ports.speech_engine import find_voice
@@ -54,6 +56,7 @@ class RenderPlan:
     output_path: Path
     llm: str | None
     language: str | None = None
+    captions: CaptionStyle = DEFAULT_CAPTION_STYLE
 
 
 @frozen
@@ -173,6 +176,7 @@ class Studio:
         output: str | os.PathLike[str] | None = None,
         providers: Mapping[str, str] | None = None,
         language: str | None = None,
+        captions: CaptionStyle | str | None = None,
     ) -> RenderPlan:
         """Check every choice and build the providers, without doing any work yet.
 
@@ -192,6 +196,10 @@ class Studio:
             language: the video's language, a BCP 47 tag (``"fr"``, ``"zh"``, ``"pt-BR"``): the
                 language model writes in it, the speech provider's first voice for it speaks when
                 ``voice`` is ``None``, and the captions use fonts for its script.
+            captions: how the captions look: a preset name (``"classic"``, ``"boxed"``, ``"bold"``,
+                ``"minimal"``) or a :class:`~oasis_core.domain.caption_style.CaptionStyle` made with
+                :func:`~oasis_core.domain.caption_style.caption_style` (font, size, colours, position,
+                capitals, words per phrase); ``None``: the classic look.
 
         Raises :class:`~oasis_core.errors.InvalidInput` (or a subclass) naming
         the first bad choice and listing the valid ones.
@@ -218,6 +226,9 @@ class Studio:
             compositor=self.provider(PortKind.COMPOSITOR, chosen.get("compositor")),
         )
         self._check_voice(render_providers, voice)
+        look = caption_style_from(captions)
+        if isinstance(render_providers.compositor, CaptionPreviews):
+            render_providers.compositor.check_caption_style(look)
         music_path = Path(music) if music else None
         if text is None or not visual_prompt:
             llm = self.provider(PortKind.LLM, chosen.get("llm"))  # fail now if it cannot be built
@@ -237,6 +248,7 @@ class Studio:
             output_path,
             chosen.get("llm"),
             language,
+            look,
         )
 
     def run(self, plan: RenderPlan, on_progress: ProgressCallback | None = None) -> RenderResult:
@@ -262,6 +274,7 @@ class Studio:
             category=plan.category,
             language=plan.language,
             attribution=written.author,
+            captions=plan.captions,
         )
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as workdir:
             outcome = render_video(
@@ -301,6 +314,7 @@ class Studio:
         providers: Mapping[str, str] | None = None,
         on_progress: ProgressCallback | None = None,
         language: str | None = None,
+        captions: CaptionStyle | str | None = None,
     ) -> RenderResult:
         """Write, voice and render one video; return where it is and what it holds.
 
@@ -320,6 +334,7 @@ class Studio:
             output=output,
             providers=providers,
             language=language,
+            captions=captions,
         )
         return self.run(plan, on_progress)
 

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from attrs import frozen
 
+from oasis_core.domain.caption_style import DEFAULT_CAPTION_STYLE, CaptionStyle
 from oasis_core.domain.captions import CaptionPhrase
 from oasis_core.domain.media import Aspect, RenderedVideo, Speech, Visuals
 from oasis_core.ports.provider import Provider
@@ -39,6 +40,7 @@ class Composition:
     that choose fonts or glyph forms by it. ``script`` is the whole text
     spoken, which the thumbnail shows (``None``: the captions' words);
     ``end_card``, when given, is shown from its start to the end.
+    ``caption_style`` is how the captions look (font, size, colours, position).
     """
 
     speech: Speech
@@ -53,6 +55,7 @@ class Composition:
     language: str | None = None
     script: str | None = None
     end_card: EndCard | None = None
+    caption_style: CaptionStyle = DEFAULT_CAPTION_STYLE
 
 
 @runtime_checkable
@@ -73,5 +76,30 @@ class Compositor(Provider, Protocol):
         script (or its first sentence, when long) over the first scene. Call
         ``on_progress`` now and then with the fraction done. On failure, leave
         no file at ``output_path``.
+        """
+        ...
+
+
+@runtime_checkable
+class CaptionPreviews(Protocol):
+    """A compositor that checks a caption style before a render and draws a still of it.
+
+    Optional: entry points ask ``isinstance(compositor, CaptionPreviews)``.
+    It lets a server refuse a font it cannot find when the render is asked
+    for (not minutes later in a worker), and show a user the look they chose.
+    """
+
+    def caption_fonts(self) -> tuple[str, ...]:
+        """The names of installed fonts a style's ``font`` may give (file paths are also accepted)."""
+        ...
+
+    def check_caption_style(self, style: CaptionStyle) -> None:
+        """Raise :class:`~oasis_core.errors.InvalidInput` (``field="captions.font"``) if ``style`` cannot be drawn."""
+        ...
+
+    def caption_preview(self, style: CaptionStyle, aspect: Aspect, text: str) -> bytes:
+        """A PNG of ``text``'s first phrase drawn as ``style`` over a neutral background, one word highlighted.
+
+        The picture is ``aspect``'s frame at half size.
         """
         ...

@@ -11,8 +11,9 @@ import math
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from attrs import frozen
+from attrs import evolve, frozen
 
+from oasis_core.domain.caption_style import DEFAULT_CAPTION_STYLE, CaptionPosition, CaptionStyle
 from oasis_core.domain.captions import CaptionPhrase, CaptionSegment
 from oasis_core.domain.media import Aspect, WordTiming
 
@@ -201,14 +202,31 @@ class CaptionGeometry:
     margin: int = 40
 
 
-def caption_geometry(aspect: Aspect) -> CaptionGeometry:
-    """The caption area for a frame of ``aspect``."""
+CAPTION_CENTRES: dict[CaptionPosition, tuple[float, float, float]] = {
+    CaptionPosition.TOP: (0.22, 0.2, 0.18),
+    CaptionPosition.MIDDLE: (0.5, 0.5, 0.5),
+    CaptionPosition.BOTTOM: (0.62, 0.72, 0.80),
+}
+"""Where a caption band's centre sits, as a fraction of the height, in vertical, square and wide frames.
+
+A vertical frame's top band stays under the apps' top tabs and its bottom
+band above their caption bar and buttons.
+"""
+
+
+def caption_geometry(aspect: Aspect, style: CaptionStyle = DEFAULT_CAPTION_STYLE) -> CaptionGeometry:
+    """The caption area for a frame of ``aspect``, placed and sized as ``style`` asks."""
     w, h = aspect.width, aspect.height
-    if h > w:  # vertical: clear of the right-hand buttons and the bottom caption bar
-        return CaptionGeometry(w, h, int(w * 0.80), int(h * 0.62), int(h * 0.05), int(h * 0.024))
-    if h == w:
-        return CaptionGeometry(w, h, int(w * 0.84), int(h * 0.72), int(h * 0.066), int(h * 0.03))
-    return CaptionGeometry(w, h, int(w * 0.76), int(h * 0.80), int(h * 0.074), int(h * 0.035))
+    shape = 0 if h > w else 1 if h == w else 2
+    centre = int(h * CAPTION_CENTRES[style.position][shape])
+    if shape == 0:  # vertical: clear of the right-hand buttons
+        base = CaptionGeometry(w, h, int(w * 0.80), centre, int(h * 0.05), int(h * 0.024))
+    elif shape == 1:
+        base = CaptionGeometry(w, h, int(w * 0.84), centre, int(h * 0.066), int(h * 0.03))
+    else:
+        base = CaptionGeometry(w, h, int(w * 0.76), centre, int(h * 0.074), int(h * 0.035))
+    size = style.size or max(4, round(base.font_size * style.scale))
+    return evolve(base, font_size=size, min_font_size=max(4, min(base.min_font_size, size // 2)))
 
 
 @frozen

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 from attrs import field, frozen
 
+from oasis_core.domain.caption_style import DEFAULT_CAPTION_STYLE, CaptionStyle, caption_style_from
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.language import optional_language_tag, voice_for_language
 from oasis_core.domain.media import RenderedVideo, get_aspect, validate_text
@@ -55,6 +56,8 @@ class RenderRequest:
     """The language of ``text`` (a BCP 47 tag): picks the voice when none is named, and the caption fonts."""
     attribution: str | None = field(default=None, converter=optional_attribution)
     """Who said or wrote ``text`` (``"Epictetus"``): the video ends on a card naming them."""
+    captions: CaptionStyle = field(default=DEFAULT_CAPTION_STYLE, converter=caption_style_from)
+    """How the captions look: a :class:`CaptionStyle`, a preset name or saved style settings."""
 
 
 @frozen
@@ -152,7 +155,12 @@ def render_video(
     speech = synthesize_speech(
         providers.speech, request.text, workdir, voice=voice, rate=request.rate, category=category
     )
-    captions = plan_captions(speech.words, speech.duration + TAIL_SECONDS)
+    captions = plan_captions(
+        speech.words,
+        speech.duration + TAIL_SECONDS,
+        max_words=request.captions.words_per_phrase,
+        max_chars=request.captions.phrase_columns,
+    )
     ending = plan_ending(speech.duration, captions, request.attribution, tail=TAIL_SECONDS)
     duration = ending.duration
     check_length(duration, request.max_seconds)
@@ -176,6 +184,7 @@ def render_video(
         language=request.language,
         script=request.text,
         end_card=ending.end_card,
+        caption_style=request.captions,
     )
     try:
         rendered = providers.compositor.compose(composition, lambda f: report(RenderStage.COMPOSE, f))
@@ -191,10 +200,25 @@ def render_video(
     return RenderOutcome(video, {name: counts for name, counts in usage.items() if counts})
 
 
+PARTIAL_TRIES = 100
+
+
 def _partial(path: Path) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent)
-    os.close(handle)
-    return Path(name)
+    """A new, empty, uniquely named file beside ``path`` that the compositor writes before the rename.
+
+    Created with mode 0666 less the umask, as ``open()`` makes files: ``mkstemp``
+    makes them 0600 whatever the umask and the rename keeps that, so a video
+    rendered for a web server or another user would be unreadable to them.
+    """
+    for _ in range(PARTIAL_TRIES):
+        candidate = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.part{path.suffix}")
+        try:
+            handle = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(handle)
+        return candidate
+    raise FileExistsError(f"Could not create a temporary file beside {path}")
 
 
 @frozen

@@ -17,9 +17,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 
-from attrs import frozen
+from attrs import evolve, frozen
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from oasis_core.domain.caption_style import DEFAULT_CAPTION_STYLE, CaptionStyle
 from oasis_core.domain.captions import CaptionPhrase
 from oasis_core.services.captions import (
     CaptionGeometry,
@@ -29,12 +30,10 @@ from oasis_core.services.captions import (
     word_gap,
 )
 from oasis_plugins.pyav.font_files import FontFace
+from oasis_plugins.pyav.font_names import find_font
 from oasis_plugins.pyav.fonts import FontChooser, load_font
 from oasis_plugins.pyav.scripts import cjk_region, is_right_to_left
 
-TEXT_COLOUR = (255, 255, 255, 255)
-HIGHLIGHT_COLOUR = (255, 214, 64, 255)
-STROKE_COLOUR = (0, 0, 0, 255)
 SHADOW_ALPHA = 150
 
 
@@ -69,7 +68,9 @@ class CaptionPainter:
     ``font_path`` and ``fonts`` are the compositor's ``font`` and ``fonts``
     settings; ``language`` (a tag such as ``ja`` or ``zh-tw``) picks the
     regional forms of Chinese characters, which are otherwise guessed from
-    the captions' text.
+    the captions' text. ``style`` sets the colours, outline, shadow, box and
+    capitals; its ``font`` (a file, or an installed font's name) comes before
+    ``font_path``.
     """
 
     def __init__(
@@ -79,9 +80,11 @@ class CaptionPainter:
         *,
         fonts: str | None = None,
         language: str | None = None,
+        style: CaptionStyle = DEFAULT_CAPTION_STYLE,
     ) -> None:
         self.geometry = geometry
-        self.font_path = font_path
+        self.style = style
+        self.font_path = find_font(style.font) if style.font else font_path
         self.fonts = fonts
         self.language = language
         self._chooser: FontChooser | None = None
@@ -98,8 +101,8 @@ class CaptionPainter:
         return self.chooser().face_for(" ".join(phrase.texts))
 
     def stroke(self, size: int) -> int:
-        """The outline width for text at ``size``."""
-        return max(2, round(size * 0.09))
+        """The outline width for text at ``size`` (none when the style has no outline)."""
+        return max(2, round(size * self.style.outline)) if self.style.outline > 0 else 0
 
     def measure(self, text: str, size: int, face: FontFace | None = None) -> float:
         """The drawn width of ``text`` at ``size`` in ``face``, outline included."""
@@ -140,12 +143,14 @@ class CaptionPainter:
 
         For text that is not timed to the voice: the end card and the thumbnail.
         """
+        phrase = self.styled(phrase)
         layout = self.layout(phrase)
         block = self.block(phrase, layout)
         return self._draw(phrase, layout, block, self.strip_height([layout], [block]))[0]
 
     def cues(self, phrases: tuple[CaptionPhrase, ...], duration: float) -> tuple[int, Iterator[CaptionCue]]:
         """The strip height and, lazily, every caption state in time order (with blanks in the gaps)."""
+        phrases = tuple(self.styled(p) for p in phrases)
         self.chooser(phrases)
         layouts = [self.layout(p) for p in phrases]
         blocks = [self.block(p, lay) for p, lay in zip(phrases, layouts, strict=True)]
@@ -176,6 +181,12 @@ class CaptionPainter:
             shown_until = segments[-1].end
         yield CaptionCue(shown_until, None)
 
+    def styled(self, phrase: CaptionPhrase) -> CaptionPhrase:
+        """``phrase`` with its words as the style writes them (in capitals for an ``uppercase`` style)."""
+        if not self.style.uppercase:
+            return phrase
+        return evolve(phrase, words=tuple(evolve(w, text=w.text.upper()) for w in phrase.words))
+
     def _padding(self, size: int) -> int:
         return self.stroke(size) + max(4, size // 5)
 
@@ -189,21 +200,34 @@ class CaptionPainter:
         texts = phrase.texts
         top = (height - block.height) // 2 - block.top
         positions = _positions(texts, layout.lines, font, width, top, block.step)
+        style = self.style
         shadow = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-        shadow_draw = ImageDraw.Draw(shadow)
-        offset = max(2, size // 18)
-        for text, (x, y) in zip(texts, positions, strict=True):
-            shadow_draw.text(
-                (x + offset, y + offset), text, font=font, fill=(0, 0, 0, SHADOW_ALPHA), stroke_width=stroke
-            )
-        shadow = shadow.filter(ImageFilter.GaussianBlur(max(2, size // 10)))
+        if style.shadow:
+            shadow_draw = ImageDraw.Draw(shadow)
+            offset = max(2, size // 18)
+            for text, (x, y) in zip(texts, positions, strict=True):
+                shadow_draw.text(
+                    (x + offset, y + offset),
+                    text,
+                    font=font,
+                    fill=(0, 0, 0, SHADOW_ALPHA),
+                    stroke_width=stroke,
+                )
+            shadow = shadow.filter(ImageFilter.GaussianBlur(max(2, size // 10)))
+        if style.box:
+            _draw_boxes(shadow, texts, layout.lines, positions, font, style.outline_colour)
         plain, highlighted = shadow.copy(), shadow.copy()
         boxes: list[tuple[int, int, int, int]] = []
-        for target, colour in ((plain, TEXT_COLOUR), (highlighted, HIGHLIGHT_COLOUR)):
+        for target, colour in ((plain, style.colour), (highlighted, style.highlight_colour)):
             draw = ImageDraw.Draw(target)
             for text, (x, y) in zip(texts, positions, strict=True):
                 draw.text(
-                    (x, y), text, font=font, fill=colour, stroke_width=stroke, stroke_fill=STROKE_COLOUR
+                    (x, y),
+                    text,
+                    font=font,
+                    fill=colour,
+                    stroke_width=stroke,
+                    stroke_fill=style.outline_colour,
                 )
         draw = ImageDraw.Draw(plain)
         for text, (x, y) in zip(texts, positions, strict=True):
@@ -217,6 +241,27 @@ class CaptionPainter:
                 )
             )
         return plain, highlighted, boxes
+
+
+def _draw_boxes(
+    image: Image.Image,
+    texts: Sequence[str],
+    lines: Sequence[Sequence[int]],
+    positions: Sequence[tuple[float, float]],
+    font: ImageFont.FreeTypeFont,
+    colour: tuple[int, int, int, int],
+) -> None:
+    """A rounded box behind each line of text, as wide as the line plus a margin (it stays in the strip)."""
+    draw = ImageDraw.Draw(image)
+    size = int(font.size)
+    pad_x, pad_y = max(6, size // 3), max(4, size // 6)
+    for line in lines:
+        edges = [draw.textbbox(positions[i], texts[i], font=font) for i in line]
+        left = max(0, min(e[0] for e in edges) - pad_x)
+        right = min(image.width - 1, max(e[2] for e in edges) + pad_x)
+        top = max(0, min(e[1] for e in edges) - pad_y)
+        bottom = min(image.height - 1, max(e[3] for e in edges) + pad_y)
+        draw.rounded_rectangle((left, top, right, bottom), radius=max(4, size // 4), fill=colour)
 
 
 def _ink_height(box: tuple[float, float, float, float]) -> int:

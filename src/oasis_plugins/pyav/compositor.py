@@ -11,13 +11,16 @@ import av
 import numpy as np
 from PIL import Image, ImageOps
 
-from oasis_core.domain.media import RenderedVideo
+from oasis_core.domain.caption_style import CaptionStyle
+from oasis_core.domain.media import Aspect, RenderedVideo
 from oasis_core.errors import InvalidInput, ProviderError
 from oasis_core.ports.compositor import Composition, ProgressCallback
 from oasis_core.ports.provider import ProviderConfig
 from oasis_core.services.captions import caption_geometry
 from oasis_plugins.pyav.audio_mix import SAMPLE_RATE, mixed_audio
 from oasis_plugins.pyav.caption_painter import CaptionPainter
+from oasis_plugins.pyav.caption_preview import preview_png
+from oasis_plugins.pyav.font_names import find_font, wheel_font_names
 from oasis_plugins.pyav.motion import plan_clips, source_size
 from oasis_plugins.pyav.title_cards import TitleCards, script_of, with_end_card
 from oasis_plugins.pyav.video_graph import VideoGraph
@@ -53,6 +56,19 @@ class PyAVCompositor:
         self.font_path = config.setting("font")
         self.fonts = config.setting("fonts")
 
+    def caption_fonts(self) -> tuple[str, ...]:
+        """The fonts installed in Python packages that a caption style may name (see ``font_names``)."""
+        return wheel_font_names()
+
+    def check_caption_style(self, style: CaptionStyle) -> None:
+        """Raise :class:`InvalidInput` (``captions.font``) if the style's font cannot be found."""
+        if style.font:
+            find_font(style.font)
+
+    def caption_preview(self, style: CaptionStyle, aspect: Aspect, text: str) -> bytes:
+        """A PNG of ``text``'s first phrase in ``style`` over a neutral background (see ``caption_preview``)."""
+        return preview_png(style, aspect, text, font_path=self.font_path, fonts=self.fonts)
+
     def compose(self, composition: Composition, on_progress: ProgressCallback | None = None) -> RenderedVideo:
         """Encode ``composition``; on any failure remove the partial output and raise ProviderError."""
         try:
@@ -74,11 +90,16 @@ class PyAVCompositor:
         total_frames = max(1, round(composition.duration * fps))
         clips, fade = plan_clips(composition.visuals.scenes, composition.duration, fps)
         source = source_size(width, height)
+        style = composition.caption_style
         painter = CaptionPainter(
-            caption_geometry(aspect), self.font_path, fonts=self.fonts, language=composition.language
+            caption_geometry(aspect, style),
+            self.font_path,
+            fonts=self.fonts,
+            language=composition.language,
+            style=style,
         )
         strip_height, caption_cues = painter.cues(composition.captions, composition.duration)
-        cards = TitleCards(aspect, self.font_path, self.fonts, composition.language)
+        cards = TitleCards(aspect, self.font_path, self.fonts, composition.language, style)
         end_card = cards.end_card(composition.end_card) if composition.end_card else None
         if end_card is not None:
             strip_height = max(strip_height, end_card.height + end_card.height % 2)

@@ -19,6 +19,7 @@ import numpy as np
 from attrs import evolve
 from PIL import Image, ImageOps
 
+from oasis_core.domain.caption_style import DEFAULT_CAPTION_STYLE, CaptionStyle
 from oasis_core.domain.captions import CaptionPhrase
 from oasis_core.domain.media import Aspect, WordTiming
 from oasis_core.ports.compositor import EndCard
@@ -64,14 +65,22 @@ class TitleCards:
     """Draws one video's end card and thumbnail with the compositor's font settings."""
 
     def __init__(
-        self, aspect: Aspect, font_path: str | None, fonts: str | None, language: str | None = None
+        self,
+        aspect: Aspect,
+        font_path: str | None,
+        fonts: str | None,
+        language: str | None = None,
+        style: CaptionStyle = DEFAULT_CAPTION_STYLE,
     ) -> None:
         self.aspect = aspect
-        self.captions = caption_geometry(aspect)
+        self.style = style
+        self.captions = caption_geometry(aspect, style)
         self.font_path, self.fonts, self.language = font_path, fonts, language
 
-    def _painter(self, geometry: CaptionGeometry) -> CaptionPainter:
-        return CaptionPainter(geometry, self.font_path, fonts=self.fonts, language=self.language)
+    def _painter(self, geometry: CaptionGeometry, style: CaptionStyle | None = None) -> CaptionPainter:
+        return CaptionPainter(
+            geometry, self.font_path, fonts=self.fonts, language=self.language, style=style or self.style
+        )
 
     def end_card(self, card: EndCard) -> Image.Image | None:
         """The end card's strip (as wide as the frame, transparent around the text), or ``None`` if blank."""
@@ -101,13 +110,20 @@ class TitleCards:
             margin=round(short * 0.06),
         )
         strips = []
+        # the captions' font, colour and capitals, with the outline and shadow that keep large text legible
+        look = evolve(
+            DEFAULT_CAPTION_STYLE,
+            font=self.style.font,
+            colour=self.style.colour,
+            uppercase=self.style.uppercase,
+        )
         phrase = untimed_phrase(thumbnail_text(script))
         if phrase is not None:
-            strips.append(self._painter(text_geometry).still(phrase))
+            strips.append(self._painter(text_geometry, look).still(phrase))
         credit_phrase = untimed_phrase(credit) if credit else None
         if credit_phrase is not None:
             small = evolve(text_geometry, font_size=round(short * 0.05), min_font_size=round(short * 0.03))
-            strips.append(self._painter(small).still(credit_phrase))
+            strips.append(self._painter(small, look).still(credit_phrase))
         top = max(0, (height - sum(strip.height for strip in strips)) // 2)
         for strip in strips:
             picture.alpha_composite(strip.crop((0, 0, width, min(strip.height, height - top))), (0, top))
