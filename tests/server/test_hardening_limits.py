@@ -5,6 +5,7 @@ Also the migration that holds the per-user limits and the queued automation run.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -25,8 +26,9 @@ from oasis_server.db.migrate import alembic_config, upgrade
 from oasis_server.db.models import Automation, User, Video
 from oasis_server.db.types import utcnow
 from oasis_server.jobs import leases
-from oasis_server.jobs.limits import shortest_speech_seconds
+from oasis_server.jobs.limits import LimitReached, shortest_speech_seconds
 from oasis_server.jobs.render_job import VideoRenderer
+from oasis_server.jobs.submit import VideoSpec, submit_video
 from oasis_server.publishing import automations
 
 USERS = "/api/admin/users"
@@ -122,6 +124,33 @@ def test_queued_renders_over_the_limit_are_429_and_an_admin_can_change_the_limit
     assert back.json()["limits"]["custom"] == [] and back.json()["limits"]["queued_renders"] == 5
     with context.sessions() as session:
         assert session.scalar(select(User.limits).where(User.id == member["id"])) is None
+
+
+def test_requests_arriving_together_cannot_all_take_the_last_place(
+    api: TestClient[Any], context: ServerContext
+) -> None:
+    _, member = register(api, "ada@example.com")
+    with context.session() as session:
+        session.execute(update(User).where(User.id == member["id"]).values(limits={"queued_renders": 3}))
+    spec = VideoSpec(category="motivation", content=WORDS, visual_prompt="a sunrise", style="cinematic")
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        start.wait(10)
+        try:
+            submit_video(context, member["id"], spec)
+            outcomes.append("queued")
+        except LimitReached:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["queued"] * 3 + ["refused"] * 5
+    assert count_videos(context) == 3
 
 
 @pytest.mark.parametrize(

@@ -88,18 +88,29 @@ def is_active(session: Session, user_id: str) -> bool:
     return session.scalar(select(User.status).where(User.id == user_id)) == "active"
 
 
-def check_queue(session: Session, settings: Settings, user_id: str) -> None:
-    """Raise :class:`LimitReached` if the user already has as many videos queued or rendering as allowed.
+def hold_queue(session: Session, user_id: str) -> None:
+    """Lock the user's row (MySQL/MariaDB) until the transaction ends: call it before adding a video and
+    :func:`check_queue` after, so that requests arriving together take their places one at a time.
 
-    Locks the user's row first (on MySQL/MariaDB), so two requests at once cannot both take the last
-    place; SQLite serialises writers anyway.
+    It must come before the insert: the insert's foreign-key check takes a shared lock on the same row,
+    and two transactions each holding one and asking for this one would deadlock.
     """
     session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def check_queue(session: Session, settings: Settings, user_id: str) -> None:
+    """Raise :class:`LimitReached` if the user now has more videos queued or rendering than allowed.
+
+    Called in the transaction that has just added the new video (after :func:`hold_queue`), so that
+    requests arriving together cannot all take the last place: on MySQL/MariaDB the lock makes the count
+    see every earlier request's committed video; SQLite lets one writer at a time hold the database, so
+    the count after the insert sees the others too. The caller's transaction is then rolled back.
+    """
     limit = user_limits(session, settings, user_id).queued_renders
     waiting = session.scalar(
         select(func.count()).select_from(Video).where(Video.user_id == user_id, Video.status == "processing")
     )
-    if int(waiting or 0) >= limit:
+    if int(waiting or 0) > limit:
         noun = "video" if limit == 1 else "videos"
         raise LimitReached(
             f"You already have {limit} {noun} queued or rendering, your limit; try again when one "

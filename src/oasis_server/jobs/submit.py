@@ -22,7 +22,7 @@ from oasis_core.services.render import language_voice
 from oasis_server.api.context import ServerContext
 from oasis_server.db.models import Video
 from oasis_server.db.types import utcnow
-from oasis_server.jobs.limits import check_queue, check_speech_length
+from oasis_server.jobs.limits import check_queue, check_speech_length, hold_queue
 from oasis_server.provider_choice import CHOOSABLE, ProviderChoice
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def submit_video(context: ServerContext, user_id: str, spec: VideoSpec) -> str:
     checked = check_video(context, user_id, spec)
     now = utcnow()
     with context.session() as session:
-        check_queue(session, context.settings, user_id)
+        hold_queue(session, user_id)
         video = Video(
             user_id=user_id,
             title=checked.title,
@@ -150,6 +150,7 @@ def submit_video(context: ServerContext, user_id: str, spec: VideoSpec) -> str:
         )
         session.add(video)
         session.flush()
+        check_queue(session, context.settings, user_id)
         video_id = video.id
     try:
         context.enqueue_render(video_id)
