@@ -120,6 +120,8 @@ class JobRuntime:
         self.actor = declare_render_actor(self.broker, self.renderer)
         self.publish_actor = declare_publish_actor(self.broker, PostPublisher(context))
         self.automation_actor = declare_automation_actor(self.broker, AutomationRunner(context))
+        # what this process queues goes to its broker: in `oasis worker`, an automation run's video
+        context.enqueue_render = self.send
         self.consume = consume
         self.threads = max(1, threads)
         self.worker: dramatiq.Worker | None = None
@@ -177,7 +179,6 @@ def attach(
     started.
     """
     runtime = JobRuntime(context, consume=embedded_worker)
-    context.enqueue_render = runtime.send
     runtime.start()
     loop: Scheduler | None = None
     if embedded_worker if scheduler is None else scheduler:
