@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
 import unicodedata
-import uuid
-import wave
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
-
-import numpy as np
 
 from oasis_core.domain.media import Speech
 from oasis_core.errors import InvalidInput, ProviderError
@@ -20,6 +14,7 @@ from oasis_core.ports.provider import ProviderConfig
 from oasis_core.ports.speech_engine import Voice, speaking_rate, voice_with_language
 from oasis_plugins.espeak import library
 from oasis_plugins.espeak.alignment import align_words, audible_end
+from oasis_plugins.speech_files import write_wav
 
 DEFAULT_WORDS_PER_MINUTE = 175
 """espeak-ng's normal speaking rate, which ``rate=1.0`` means."""
@@ -59,25 +54,6 @@ def _speakable_text(text: str) -> str:
     return "".join(
         " " if unicodedata.category(char) in ("Cc", "Cs") and char not in "\t\n\r" else char for char in text
     )
-
-
-def _write_wav(samples: np.ndarray, sample_rate: int, out_dir: Path) -> Path:
-    """Write mono 16-bit ``samples`` to a new WAV file in ``out_dir``, atomically, and return its path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / f"speech-espeak-{uuid.uuid4().hex}.wav"
-    handle, temporary = tempfile.mkstemp(dir=out_dir, prefix=".speech-espeak-", suffix=".wav.part")
-    temporary_path = Path(temporary)
-    try:
-        with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(sample_rate)
-            wav.writeframes(samples.astype("<i2").tobytes())
-        temporary_path.replace(final)
-    except BaseException:
-        temporary_path.unlink(missing_ok=True)
-        raise
-    return final
 
 
 class EspeakSpeechEngine:
@@ -149,5 +125,5 @@ class EspeakSpeechEngine:
         end = audible_end(result.samples, result.sample_rate) or duration
         # _speakable_text keeps every character's offset, so the events fit the text as written.
         words = align_words(text, result.words, result.sample_rate, speech_end=end, duration=duration)
-        audio_path = _write_wav(result.samples, result.sample_rate, Path(out_dir))
+        audio_path = write_wav(result.samples, result.sample_rate, Path(out_dir), engine=self.id)
         return Speech(audio_path, duration, words, voice=voice_id, usage={"characters": len(text)})

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
-import uuid
-import wave
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -20,6 +16,7 @@ from oasis_core.ports.speech_engine import Voice, find_voice, speaking_rate
 from oasis_plugins.piper import catalogue, models
 from oasis_plugins.piper.alignment import SpokenWord, align_words, spoken_words
 from oasis_plugins.piper.voices import VoiceModel, folder_voices, has_folder_voice, installed_voices
+from oasis_plugins.speech_files import write_wav
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -43,25 +40,6 @@ def _counts(voice: PiperVoice, words: Sequence[str]) -> list[int] | None:
         log.debug("Could not phonemize the words one by one", exc_info=True)
         return None
     return counts
-
-
-def _write_wav(samples: np.ndarray, sample_rate: int, out_dir: Path) -> Path:
-    """Write mono 16-bit ``samples`` to a new WAV file in ``out_dir``, atomically, and return its path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / f"speech-piper-{uuid.uuid4().hex}.wav"
-    handle, temporary = tempfile.mkstemp(dir=out_dir, prefix=".speech-piper-", suffix=".wav.part")
-    temporary_path = Path(temporary)
-    try:
-        with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(sample_rate)
-            wav.writeframes(samples.astype("<i2").tobytes())
-        temporary_path.replace(final)
-    except BaseException:
-        temporary_path.unlink(missing_ok=True)
-        raise
-    return final
 
 
 class PiperSpeechEngine:
@@ -219,6 +197,6 @@ class PiperSpeechEngine:
         words = text.split()
         counts = _counts(piper_voice, words) if spoken else None
         timings = align_words(text, spoken, duration=duration, counts=counts)
-        audio_path = _write_wav(np.concatenate(pieces), sample_rate, Path(out_dir))
+        audio_path = write_wav(np.concatenate(pieces), sample_rate, Path(out_dir), engine=self.id)
         voice_id = model.id if speaker is None else f"{model.id}:{speaker}"
         return Speech(audio_path, duration, timings, voice=voice_id, usage={"characters": len(text)})
