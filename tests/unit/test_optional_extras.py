@@ -49,7 +49,9 @@ def test_choosing_a_missing_provider_is_a_clear_error_not_an_import_error(
         studio.plan(quote="Well begun.", output=tmp_path / "x.mp4", providers={"llm": "nope"})
 
 
-def test_a_missing_module_of_our_own_is_not_taken_for_a_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_module_of_our_own_is_not_taken_for_a_missing_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "oasis_plugins.openai.client", None)
     for name in list(sys.modules):
         if name in ("oasis_plugins.openai", "oasis_plugins.openai.language_model"):
@@ -66,3 +68,21 @@ def test_every_optional_plugin_names_real_providers_when_installed() -> None:
             continue  # a plugin another change adds
         assert optional.providers, module
         assert any(provider in registered for provider in optional.providers), module
+
+
+def test_a_server_with_a_bucket_but_without_the_s3_extra_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    from oasis_server.api.context import ServerContext
+    from oasis_server.settings import Settings
+
+    _without(monkeypatch, "boto3")
+    settings = Settings.from_env(
+        {"OASIS_DATA_DIR": str(tmp_path), "STORAGE_BUCKET": "media"}, dotenv=tmp_path / ".env"
+    )
+    context = ServerContext.build(settings, catalog=load_catalog(environ={}))
+    try:
+        with pytest.raises(UnknownProvider, match=r"pip install 'oasis-video\[s3\]'"):
+            context.blob_store()  # not the local folder in silence
+    finally:
+        context.close()

@@ -115,7 +115,9 @@ class ServerContext:
 
     def _build_blob_store(self) -> BlobStore:
         kind = PortKind.STORAGE
-        provider_id = "s3" if self.settings.storage_bucket and "s3" in self.catalog.ids(kind) else "local"
+        # STORAGE_BUCKET means s3, never a silent fallback to local files (each machine its own):
+        # without `oasis-video[s3]` the catalog's error says what to install
+        provider_id = "s3" if self.settings.storage_bucket else "local"
         extra = {"root": str(self.settings.data_dir / "media")}
         if self.settings.storage_bucket:
             extra["bucket"] = self.settings.storage_bucket
