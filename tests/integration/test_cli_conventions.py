@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from oasis_core.ports.provider import ProviderConfig
 from oasis_core.ports.speech_engine import Voice, voice_with_language
 from oasis_plugins.espeak.speech_engine import EspeakSpeechEngine
 from oasis_server.cli.app import build_parser
+from oasis_server.cli.completion_command import bash_script
 from oasis_server.cli.output import PlainProgress
 
 
@@ -202,3 +204,32 @@ def test_users_from_a_shell(tmp_path: Path) -> None:
     assert [user["email"] for user in json.loads(run("list", "--json").stdout)] == ["bob@example.com"]
     missing = run("set-role", "nobody@example.com", "user")
     assert missing.returncode == 2 and "No user" in missing.stderr
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("oasis us", ["users"]),
+        ("oasis users set", ["set-role", "set-status"]),
+        ("oasis render --asp", ["--aspect"]),
+        (
+            "oasis --debug users set-role ada@example.com ",
+            ["--help", "--debug", "--quiet", "user", "admin", "--json"],
+        ),
+        ("oasis users list --status ", ["active", "inactive", "pending"]),
+        ("oasis health --sch", ["--scheduler"]),
+    ],
+)
+def test_bash_completion_follows_the_parser(line: str, expected: list[str]) -> None:
+    script = bash_script(build_parser())
+    probe = (
+        f'{script}\nread -ra COMP_WORDS <<< "$LINE"\n'
+        '[[ "$LINE" == *" " ]] && COMP_WORDS+=("")\n'
+        "COMP_CWORD=$((${#COMP_WORDS[@]} - 1))\n_oasis\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
+    )
+    result = subprocess.run(
+        ["bash", "-c", probe], env={"LINE": line, "PATH": os.environ["PATH"]}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == expected

@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full parser with every sub-command registered."""
     from oasis_server.cli import (
         catalog_commands,
+        completion_command,
         health_command,
         render_command,
         scheduler_command,
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker_command.register(commands)
     scheduler_command.register(commands)
     health_command.register(commands)
+    completion_command.register(commands)
     return parser
 
 
