@@ -162,11 +162,15 @@ def test_rate_two_speaks_about_twice_as_fast(tmp_path: Path) -> None:
 
 
 class RecordingPiperVoice:
-    """Stands in for a loaded ``PiperVoice``: records each synthesis config, speaks one chunk per sentence."""
+    """Stands in for a loaded ``PiperVoice``: records each synthesis config, speaks one chunk per sentence.
+
+    ``unaligned`` sentences come without alignments, as when ``onnx`` is missing or Piper cannot align.
+    """
 
     def __init__(self, config: PiperConfig) -> None:
         self.config = config
         self.configs: list[Any] = []
+        self.unaligned: set[int] = set()
 
     def phonemize(self, text: str) -> list[list[str]]:
         return [list(" ".join("a" for _ in text.split()))]
@@ -176,9 +180,7 @@ class RecordingPiperVoice:
     ) -> Iterator[AudioChunk]:
         assert include_alignments, "the engine must ask for alignments"
         self.configs.append(syn_config)
-        for sentence in text.split("."):
-            if not sentence.strip():
-                continue
+        for number, sentence in enumerate(part for part in text.split(".") if part.strip()):
             alignments = [PhonemeAlignment("^", [1], 100)]
             for index, _ in enumerate(sentence.split()):
                 if index:
@@ -191,9 +193,9 @@ class RecordingPiperVoice:
                 sample_width=2,
                 sample_channels=1,
                 audio_float_array=np.full(samples, 0.1, dtype=np.float32),
-                phonemes=["a"],
+                phonemes=list(" ".join("a" for _ in sentence.split())),
                 phoneme_ids=[2],
-                phoneme_alignments=alignments,
+                phoneme_alignments=None if number in self.unaligned else alignments,
             )
 
 
@@ -285,6 +287,20 @@ def test_sentences_are_joined_with_a_pause_and_timed_across_it(
             first_chunk + pause + 2300 / rate,
         ]
     )
+
+
+def test_a_sentence_without_alignments_keeps_its_words_in_its_own_time(
+    chorus: tuple[PiperSpeechEngine, RecordingPiperVoice], tmp_path: Path
+) -> None:
+    engine, recorder = chorus
+    recorder.unaligned = {0}
+    speech = engine.synthesize("One two. Three four five.", tmp_path)
+    first_chunk_end = (100 + 1000 + 100 + 1000 + 100) / 22050
+    starts = [w.start for w in speech.words]
+    assert starts[:2] == pytest.approx([0.0, first_chunk_end * 2 / 3])  # "a", " ", "a": even thirds
+    pause = round(0.2 * 22050) / 22050
+    assert starts[2] == pytest.approx(first_chunk_end + pause + 100 / 22050)  # the next sentence is aligned
+    assert [w.text for w in speech.words] == ["One", "two.", "Three", "four", "five."]
 
 
 # -- the default speech engine ---------------------------------------------------------------

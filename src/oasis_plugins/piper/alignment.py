@@ -52,10 +52,10 @@ class SpokenWord:
 
 
 def spoken_words(
-    alignments: Iterable[tuple[str, int]], *, offset: float, sample_rate: int
+    alignments: Iterable[tuple[str, int]], *, offset: float, sample_rate: float
 ) -> list[SpokenWord]:
     """The spoken words of one chunk: ``alignments`` are ``(phoneme, samples)`` pairs in order and
-    ``offset`` is when the chunk starts in the audio, in seconds."""
+    ``offset`` is when the chunk starts in the audio, in seconds (``samples / sample_rate`` seconds each)."""
     words: list[SpokenWord] = []
     current: list[str] = []
     start = end = 0.0

@@ -183,8 +183,16 @@ class PiperSpeechEngine:
                     pieces.append(pause)
                     elapsed += pause.size
                 samples = chunk.audio_int16_array
-                alignments = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments or ()]
-                spoken.extend(spoken_words(alignments, offset=elapsed / sample_rate, sample_rate=sample_rate))
+                start = elapsed / sample_rate
+                if chunk.phoneme_alignments:
+                    alignments = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
+                    spoken.extend(spoken_words(alignments, offset=start, sample_rate=sample_rate))
+                elif chunk.phonemes and samples.size:
+                    # No alignments (no onnx, or Piper could not align): its phonemes share the chunk evenly.
+                    pace = len(chunk.phonemes) / (samples.size / sample_rate)  # phonemes per second
+                    spoken.extend(
+                        spoken_words([(ph, 1) for ph in chunk.phonemes], offset=start, sample_rate=pace)
+                    )
                 pieces.append(samples)
                 elapsed += samples.size
         except Exception as exc:  # onnxruntime and the phonemizers raise their own Exception subclasses
