@@ -44,7 +44,7 @@ def _session_model(model_path: Path) -> str | bytes:
     """The model for onnxruntime: patched in memory to output phoneme durations when ``onnx`` is there.
 
     Without ``onnx`` (``piper-tts`` installed without its ``alignment`` extra)
-    the plain model is used, and word timings fall back to an even share.
+    the plain model is used, and each sentence's phonemes share its time evenly.
     """
     try:
         import onnx
