@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageOps
 from tests.media_checks import frames_rgb, probe
 
@@ -20,7 +22,13 @@ from oasis_core.services.captions import caption_geometry
 from oasis_core.services.ending import MIN_SECONDS
 from oasis_core.testing import FakeSpeechEngine, FakeVisualSource
 from oasis_plugins.pyav import PyAVCompositor
-from oasis_plugins.pyav.title_cards import END_CARD_FADE, TitleCards, thumbnail_text
+from oasis_plugins.pyav.title_cards import (
+    END_CARD_FADE,
+    THUMBNAIL_CHARACTERS,
+    THUMBNAIL_WORDS,
+    TitleCards,
+    thumbnail_text,
+)
 
 pytestmark = pytest.mark.slow
 FPS = 30
@@ -111,3 +119,20 @@ def test_long_quotes_fit_the_thumbnail(tmp_path: Path, aspect: Aspect) -> None:
     edges = [pixels[:margin], pixels[-margin:], pixels[:, :margin], pixels[:, -margin:]]
     assert all(bright(edge) == 0 for edge in edges), "the text runs off the thumbnail"
     assert bright(pixels) > 3000
+
+
+@given(
+    sentences=st.lists(
+        st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=9), min_size=1, max_size=25),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_thumbnail_text_is_the_script_or_its_opening(sentences: list[list[str]]) -> None:
+    script = " ".join(" ".join(words) + "." for words in sentences)
+    shown = thumbnail_text(script)
+    assert shown and len(shown.split()) <= THUMBNAIL_WORDS
+    opening = shown.removesuffix("…")
+    assert script.startswith(opening)
+    if len(script) <= THUMBNAIL_CHARACTERS and len(script.split()) <= THUMBNAIL_WORDS:
+        assert shown == script

@@ -23,7 +23,13 @@ from oasis_core.services.captions import plan_captions
 from oasis_core.testing import FakeSpeechEngine, FakeVisualSource
 from oasis_plugins.pyav import PyAVCompositor
 from oasis_plugins.pyav.audio_mix import MUSIC_GAP_LU, MUSIC_PAUSE_GAP_LU
-from oasis_plugins.pyav.loudness import RATE, integrated_loudness, true_peak
+from oasis_plugins.pyav.loudness import (
+    RATE,
+    TRUE_PEAK_CEILING,
+    integrated_loudness,
+    normalised,
+    true_peak,
+)
 
 pytestmark = pytest.mark.slow
 SMALL = Aspect("small", 240, 428)
@@ -184,3 +190,24 @@ def test_the_numpy_meter_reads_what_ffmpegs_ebur128_reads(
     assert 10 ** (true_peak(signal) / 20) == pytest.approx(
         10 ** (reference.true_peak / 20), rel=0.03, abs=6e-4
     )
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seconds=st.floats(0.5, 4.0),
+    level=st.floats(-40.0, 0.0),
+    crest=st.floats(1.0, 6.0),
+    seed=st.integers(0, 2**16),
+)
+def test_normalising_reaches_the_target_and_never_lets_a_peak_through(
+    seconds: float, level: float, crest: float, seed: int
+) -> None:
+    """Noise bursts of any level and peakiness: -14 LUFS (a fifth of an LU) and true peaks under the ceiling."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(round(seconds * RATE)) / RATE
+    bursts = np.abs(np.sin(2 * np.pi * 2.1 * t)) ** crest  # higher crest: shorter, peakier bursts
+    signal = (rng.standard_normal(t.size) * bursts * 10 ** (level / 20)).astype(np.float32)[None, :]
+    signal = np.clip(signal, -1, 1)
+    out = normalised(signal)
+    assert true_peak(out) <= TRUE_PEAK_CEILING + 0.05
+    assert integrated_loudness(out) == pytest.approx(TARGET, abs=0.25)

@@ -44,6 +44,7 @@ _CHUNK = 8192
 _TAPS = 16
 _KAISER_BETA = 6.0
 _AHEAD, _HOLD = 6, 20
+_ROUNDS = 8
 
 
 def k_weighted(audio: Audio) -> npt.NDArray[np.float64]:
@@ -206,18 +207,24 @@ def normalised(audio: Audio, target: float = TARGET_LUFS, ceiling_db: float = TR
     change = min(target - level, MAX_GAIN_DB)
     # a block this far under the ceiling cannot reach it even at the most gain: no need to interpolate it
     peaks = block_peaks(audio, RATE // 1000, ceiling * 10 ** (-(MAX_GAIN_DB + 6) / 20))
-    curve, tried = None, None
-    for _ in range(5):
+    best: tuple[float, float, npt.NDArray[np.float32] | None] | None = None  # (miss, change, curve)
+    tried: tuple[float, float] | None = None
+    for _ in range(_ROUNDS):
         gain = 10 ** (change / 20)
         curve = limiter_gain(peaks * gain, ceiling, audio.shape[-1])
-        if curve is None:
+        if curve is None:  # nothing to limit: the gain alone lands on the target
+            best = (0.0, change, None)
             break
         reached = gated_loudness(block_loudness(audio, weighted * (gain * curve)))
+        if best is None or abs(reached - target) < best[0]:
+            best = (abs(reached - target), change, curve)
         if abs(reached - target) < 0.2 or change >= MAX_GAIN_DB:
             break
         # the harder it limits, the less a dB of gain adds: step by the slope seen so far (secant)
         slope = 1.0 if tried is None else (reached - tried[1]) / (change - tried[0] or 1e-9)
         tried = (change, reached)
         change = min(change + (target - reached) / min(1.0, max(slope, 0.1)), MAX_GAIN_DB)
+    assert best is not None
+    _, change, curve = best  # the gain and limiter that were measured together, never a later guess
     scale = np.float32(10 ** (change / 20))
     return (audio * scale if curve is None else audio * (scale * curve)).astype(np.float32)
