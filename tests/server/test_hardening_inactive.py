@@ -42,8 +42,9 @@ from oasis_server.api.app import create_app
 from oasis_server.api.context import ServerContext
 from oasis_server.db.models import Automation, ScheduledPost, User, Video
 from oasis_server.db.types import utcnow
+from oasis_server.jobs import leases
 from oasis_server.jobs.leases import PARKED_UNTIL
-from oasis_server.jobs.render_job import VideoRenderer
+from oasis_server.jobs.render_job import Lease, LeaseKeeper, VideoRenderer
 from oasis_server.jobs.sweeper import sweep
 from oasis_server.publishing import automations
 from oasis_server.publishing.automations import AutomationRunner
@@ -299,3 +300,25 @@ def test_a_parked_render_resumes_however_its_owner_is_reactivated(
     sweep(context, resent.append)
     assert resent == [video_id]
     assert VideoRenderer(context).run(video_id) == "completed"
+
+
+def test_a_render_under_way_stops_when_its_owner_is_deactivated(
+    api: TestClient[Any], context: ServerContext
+) -> None:
+    admin_token, member = people(api)
+    video_id = insert_video(context, member)
+    keeper = LeaseKeeper(context)
+    lease = Lease(video_id, "rendering")
+    with context.session() as session:
+        assert leases.claim(session, video_id, lease.token, utcnow(), 60)
+    keeper.add(lease)
+    keeper.renew_all()
+    assert not lease.lost.is_set()
+
+    set_status(api, admin_token, member, "inactive")
+    keeper.renew_all()
+    assert lease.lost.is_set()  # the render stops at its next progress report
+    with context.sessions() as session:
+        video = session.get(Video, video_id)
+        assert video is not None
+        assert (video.attempts, video.lease_owner, video.lease_until) == (0, None, PARKED_UNTIL)

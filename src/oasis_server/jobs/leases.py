@@ -83,7 +83,17 @@ def _write(session: Session, video_id: str, token: str, values: Mapping[str, Any
 
 
 def renew(session: Session, video_id: str, token: str, now: datetime, lease_seconds: int) -> bool:
-    """Extend the attempt's lease; ``False`` if it no longer holds the row."""
+    """Extend the attempt's lease; ``False`` if it no longer holds the row.
+
+    Also ``False`` once the video's owner is no longer active: the video is then parked (this attempt
+    uncounted), so its render stops at its next progress report and resumes when the owner is back.
+    """
+    owner_status = session.scalar(
+        select(User.status).join(Video, Video.user_id == User.id).where(Video.id == video_id)
+    )
+    if owner_status != "active":
+        release(session, video_id, token, PARKED_UNTIL, refund=True)
+        return False
     return _write(session, video_id, token, {"lease_until": now + timedelta(seconds=lease_seconds)})
 
 
