@@ -23,6 +23,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from oasis_core.catalog import PortKind
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.services.content import generate_quote, generate_visual_prompt
+from oasis_server.api.caption_routes import CaptionsIn
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, SignedIn, provide_user
 from oasis_server.api.errors import not_found
@@ -95,6 +96,8 @@ class VideoIn(msgspec.Struct, tag_field="type", tag="video", forbid_unknown_fiel
     aspect: AspectId | None = None
     providers: ProvidersIn | None = None
     language: LanguageTag | None = None
+    captions: CaptionsIn | None = None
+    """How the captions look (see ``GET /api/captions``); left out: the classic look."""
 
 
 GenerateIn = QuoteIn | VisualPromptIn | VideoIn
@@ -164,6 +167,8 @@ class VideoOut(msgspec.Struct):
     error: str | None
     usage: dict[str, dict[str, int]]
     providers: dict[str, str]
+    captions: dict[str, Any] | None = None
+    """The caption style asked for (a ``captions`` object with every choice filled in); null: the classic look."""
 
 
 class VideoPage(msgspec.Struct):
@@ -198,6 +203,7 @@ class VideoRecord(msgspec.Struct, frozen=True):
     error: str | None
     usage: dict[str, Any] | None
     providers: dict[str, Any] | None
+    captions: dict[str, Any] | None
 
 
 VIDEO_COLUMNS = tuple(getattr(Video, name) for name in VideoRecord.__struct_fields__)
@@ -227,6 +233,7 @@ def video_out(video: VideoRecord, links: MediaLinks) -> VideoOut:
         error=video.error,
         usage=dict(video.usage or {}),
         providers={str(k): str(v) for k, v in (video.providers or {}).items()},
+        captions=dict(video.captions) if video.captions else None,
     )
 
 
@@ -313,6 +320,7 @@ class VideoController(Controller):
                 aspect=data.aspect,
                 providers=requested,
                 language=data.language,
+                captions=data.captions.style() if data.captions else None,
             )
             video_id = submit_video(context, user.id, spec)
             return Response(VideoAccepted(video_id), status_code=202)  # type: ignore[arg-type]

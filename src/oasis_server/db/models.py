@@ -129,6 +129,8 @@ class Video(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     usage: Mapped[dict[str, Any]] = mapped_column(JSONText(), default=dict)
+    captions: Mapped[dict[str, Any] | None] = mapped_column(JSONText(), nullable=True)
+    """The caption style's settings (``CaptionStyle.settings()``); ``NULL``: the classic look."""
 
 
 class SocialAccount(Base):

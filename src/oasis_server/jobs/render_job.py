@@ -274,6 +274,7 @@ class VideoRenderer:
             voice=video.voice,
             category=video.category,
             max_seconds=self.context.settings.max_video_seconds,
+            captions=video.captions,
         )
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as temp:
             work = Path(temp) / "work"

@@ -13,10 +13,12 @@ from datetime import timedelta
 from attrs import field, frozen
 
 from oasis_core.catalog import PortKind
+from oasis_core.domain.caption_style import CaptionStyle
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.language import optional_language_tag
 from oasis_core.domain.media import get_aspect, validate_text
 from oasis_core.errors import InvalidInput
+from oasis_core.ports.compositor import CaptionPreviews
 from oasis_core.ports.speech_engine import find_voice
 from oasis_core.services.render import language_voice
 from oasis_server.api.context import ServerContext
@@ -51,6 +53,7 @@ class VideoSpec:
     aspect: str | None = None
     providers: dict[str, str | None] = field(factory=dict, converter=_providers)
     language: str | None = None
+    captions: CaptionStyle | None = None
 
 
 @frozen
@@ -66,6 +69,7 @@ class CheckedVideo:
     voice: str | None
     aspect: str
     providers: dict[str, str]
+    captions: CaptionStyle | None = None
 
 
 def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> CheckedVideo:
@@ -101,6 +105,10 @@ def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> Checke
     language = optional_language_tag(spec.language)
     if voice is None and language is not None:  # the speech provider's first voice for the language
         voice = language_voice(choice.build(PortKind.SPEECH, chosen[PortKind.SPEECH.value]), language)
+    if spec.captions is not None:  # a font that cannot be found is refused now, not by the worker later
+        compositor = choice.build(PortKind.COMPOSITOR, chosen[PortKind.COMPOSITOR.value])
+        if isinstance(compositor, CaptionPreviews):
+            compositor.check_caption_style(spec.captions)
     return CheckedVideo(
         category.id,
         content,
@@ -111,6 +119,7 @@ def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> Checke
         voice,
         aspect.id,
         chosen,
+        spec.captions,
     )
 
 
@@ -139,6 +148,7 @@ def submit_video(context: ServerContext, user_id: str, spec: VideoSpec) -> str:
             aspect=checked.aspect,
             voice=checked.voice,
             providers=checked.providers,
+            captions=checked.captions.settings() if checked.captions else None,
             status="processing",
             stage="queued",
             progress=0,
