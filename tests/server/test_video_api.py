@@ -510,10 +510,10 @@ def test_the_schema_describes_the_video_routes(client: TestClient[Any]) -> None:
     generate_op = paths["/api/video/generate"]["post"]
     assert generate_op["operationId"] == "generate"
     assert {"200", "202", "400", "401"} <= set(generate_op["responses"])
-    assert paths["/api/video/list"]["get"]["operationId"] == "list_videos"
-    assert paths["/api/video/{video_id}"]["get"]["operationId"] == "get_video"
-    assert paths["/api/video/delete/{video_id}"]["delete"]["operationId"] == "delete_video"
-    assert paths["/api/video/generate/{video_id}/status"]["get"]["operationId"] == "video_status"
+    assert paths["/api/video/list"]["get"]["operationId"] == "listVideos"
+    assert paths["/api/video/{video_id}"]["get"]["operationId"] == "getVideo"
+    assert paths["/api/video/delete/{video_id}"]["delete"]["operationId"] == "deleteVideo"
+    assert paths["/api/video/generate/{video_id}/status"]["get"]["operationId"] == "getVideoStatus"
     media = paths["/api/media/{video_id}/{name}"]["get"]
     assert media["security"] == [{}]  # no token: the signature is the credential
 

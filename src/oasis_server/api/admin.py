@@ -15,7 +15,7 @@ automation runs.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, delete, get, post, put
@@ -47,6 +47,8 @@ from oasis_server.api.schemas import (
     Name,
     Password,
     UserOut,
+    UserRole,
+    UserStatus,
     error_responses,
     page_bounds,
 )
@@ -58,8 +60,8 @@ from oasis_server.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Role = Literal["user", "admin"]
-Status = Literal["active", "inactive", "pending"]
+Role = UserRole
+Status = UserStatus
 Avatar = Annotated[str, msgspec.Meta(max_length=255, description="An image URL")]
 
 

@@ -107,4 +107,7 @@ def create_app(
         cors_config=cors,
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
+        # Litestar would reconfigure the root logger in its own format; the process's one format
+        # (oasis_server.log_format, set by the command that runs the app) stays in charge instead.
+        logging_config=None,
     )

@@ -34,14 +34,17 @@ log = logging.getLogger(__name__)
 
 STATIC_PREFIX = "/static"
 CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
+    ".html": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
     ".svg": "image/svg+xml",
     ".png": "image/png",
     ".json": "application/json",
 }
-"""The kinds of file served, by suffix; anything else under ``static/`` is not."""
+"""The kinds of file served, by suffix; anything else under ``static/`` is not.
+
+No ``charset`` here: Litestar adds ``; charset=utf-8`` to every ``text/`` type itself.
+"""
 CACHE_CONTROL = "no-cache"
 _MEDIA_ORIGINS_KEY = "oasis_dashboard_media_origins"
 _media_lock = threading.Lock()

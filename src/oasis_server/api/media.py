@@ -16,12 +16,21 @@ import hmac
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, BinaryIO
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Schema,
+)
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Stream
 from sqlalchemy import select
@@ -94,12 +103,18 @@ def verify(jwt_secret: str, video_id: str, kind: str, expires: str | None, sig: 
 
 
 class MediaLinks:
-    """Makes the links the API hands out for one request (one blob store for all of them)."""
+    """Makes the links the API hands out for one request (one blob store for all of them).
+
+    Links to this server are absolute under ``OASIS_PUBLIC_URL`` when it is set
+    (a client on another origin can fetch them as they are), else relative to
+    the server's root; a store's own links (S3) are absolute already.
+    """
 
     def __init__(self, context: ServerContext) -> None:
         self.context = context
         self._store: BlobStore | None = None
         self._expires = link_expiry()
+        self._base = context.settings.public_url or ""
 
     def link(self, video_id: str, kind: str, key: str | None) -> str | None:
         """A fetchable URL for the stored file ``key`` (``None`` while there is none)."""
@@ -111,7 +126,7 @@ class MediaLinks:
         if direct:
             return direct
         sig = signature(self.context.settings.jwt_secret, video_id, kind, self._expires)
-        return f"{media_path(video_id, kind)}?expires={self._expires}&sig={sig}"
+        return f"{self._base}{media_path(video_id, kind)}?expires={self._expires}&sig={sig}"
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -164,15 +179,36 @@ def _chunks(source: BinaryIO, first: int, length: int) -> Iterator[bytes]:
         source.close()
 
 
+FILE_RESPONSES = ("200", "206")
+BINARY = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+BINARY_CONTENT_TYPES = (*(content_type for _, content_type in FILES.values()), "application/octet-stream")
+"""The file's own type first; ``application/octet-stream`` last, the type generated clients keep as bytes."""
+
+
+@dataclass
+class FileOperation(Operation):
+    """An operation whose 200 and 206 answers are a file's bytes (``format: binary``) of any of our types.
+
+    Litestar describes a ``bytes`` answer as a plain string of one media type,
+    which generators such as openapi-python-client drop (``video/mp4`` is not a
+    type they know), so the route would be missing from generated clients.
+    """
+
+    def __post_init__(self) -> None:
+        for status in FILE_RESPONSES:
+            response = self.responses.get(status) if self.responses else None
+            if isinstance(response, OpenAPIResponse):
+                response.content = {name: OpenAPIMediaType(schema=BINARY) for name in BINARY_CONTENT_TYPES}
+
+
 def _file_spec(description: str) -> ResponseSpec:
-    return ResponseSpec(
-        data_container=bytes, description=description, media_type="video/mp4", generate_examples=False
-    )
+    return ResponseSpec(data_container=bytes, description=description, generate_examples=False)
 
 
 @get(
     "/api/media/{video_id:str}/{name:str}",
-    operation_id="get_media",
+    operation_id="getMedia",
+    operation_class=FileOperation,
     summary="A video's MP4 or thumbnail, through a signed link",
     sync_to_thread=True,
     security=[{}],  # an empty requirement: no token (the signature is the credential)

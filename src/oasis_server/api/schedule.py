@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, delete, get, post, put
@@ -19,6 +19,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from sqlalchemy import func, select, update
 
+from oasis_core.domain.publishing import PostStatus
 from oasis_core.errors import InvalidInput
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, provide_user
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 SignedIn = NamedDependency[CurrentUser]
 PostId = Annotated[str, PathParameter(max_length=64)]
-PostStatus = Literal["pending", "publishing", "published", "failed", "cancelled"]
 Caption = Annotated[str, msgspec.Meta(max_length=5000)]
 MAX_AHEAD = timedelta(days=366)
 
@@ -65,7 +65,7 @@ class PostOut(msgspec.Struct):
     platform: str
     content: str | None
     scheduled_time: datetime
-    status: str
+    status: PostStatus
     attempts: int
     created_at: datetime
     updated_at: datetime
@@ -81,7 +81,7 @@ class PostOut(msgspec.Struct):
             row.platform,
             row.content,
             row.scheduled_time,
-            row.status,
+            PostStatus(row.status),
             row.attempts,
             row.created_at,
             row.updated_at,
@@ -197,7 +197,7 @@ class ScheduleController(Controller):
         context: ServerContext = state.ctx
         conditions = [ScheduledPost.user_id == user.id]
         if status:
-            conditions.append(ScheduledPost.status == status)
+            conditions.append(ScheduledPost.status == status.value)
         with context.sessions() as session:
             total = int(
                 session.scalar(select(func.count()).select_from(ScheduledPost).where(*conditions)) or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -24,6 +25,21 @@ Limit = Annotated[int, msgspec.Meta(ge=1, le=100)]
 Offset = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
 
 
+class UserRole(enum.StrEnum):
+    """What a user may do: an ``admin`` also manages users and the server's defaults."""
+
+    USER = "user"
+    ADMIN = "admin"
+
+
+class UserStatus(enum.StrEnum):
+    """Whether a user may sign in (``active``) or not yet (``pending``) or no longer (``inactive``)."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    PENDING = "pending"
+
+
 class ErrorOut(msgspec.Struct):
     """Every error answer."""
 
@@ -37,8 +53,8 @@ class UserOut(msgspec.Struct):
     id: str
     name: str
     email: str
-    role: str
-    status: str
+    role: UserRole
+    status: UserStatus
     created_at: datetime
     last_login: datetime | None
     avatar: str | None
@@ -50,8 +66,8 @@ class UserOut(msgspec.Struct):
             user.id,
             user.name,
             user.email,
-            user.role,
-            user.status,
+            UserRole(user.role),
+            UserStatus(user.status),
             user.created_at,
             user.last_login,
             user.avatar,

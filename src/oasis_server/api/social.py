@@ -88,7 +88,7 @@ class AccountOut(msgspec.Struct):
 
     platform: str
     username: str | None
-    status: str
+    status: AccountStatus
     connected_at: datetime
     token_expires_at: datetime | None
     message: str | None = None
@@ -97,7 +97,12 @@ class AccountOut(msgspec.Struct):
     def of(cls, row: AccountRow) -> AccountOut:
         """The public view of ``row``."""
         return cls(
-            row.platform, row.username, row.status, row.connected_at, row.token_expires_at, row.status_message
+            row.platform,
+            row.username,
+            AccountStatus(row.status),
+            row.connected_at,
+            row.token_expires_at,
+            row.status_message,
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, delete, get, post
@@ -22,6 +22,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 
 from oasis_core.catalog import PortKind
 from oasis_core.domain.catalogue import get_category, get_style
+from oasis_core.domain.video import RenderStage, VideoStatus
 from oasis_core.services.content import generate_quote, generate_visual_prompt
 from oasis_server.api.caption_routes import CaptionsIn
 from oasis_server.api.context import ServerContext
@@ -50,7 +51,6 @@ LanguageTag = Annotated[
 ]
 AspectId = Annotated[str, msgspec.Meta(min_length=1, max_length=10, examples=["9:16"])]
 ProviderId = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-VideoStatus = Literal["processing", "completed", "failed"]
 VideoId = Annotated[str, PathParameter(max_length=64)]
 
 
@@ -134,9 +134,9 @@ class VideoStatusOut(msgspec.Struct):
     """Where a render stands."""
 
     id: str
-    status: str
+    status: VideoStatus
     progress: int
-    stage: str
+    stage: RenderStage
     url: str | None
     error: str | None
     thumbnail_url: str | None
@@ -154,7 +154,7 @@ class VideoOut(msgspec.Struct):
     content: str
     visual_prompt: str
     style: str
-    status: str
+    status: VideoStatus
     url: str | None
     thumbnail_url: str | None
     duration: int | None
@@ -162,7 +162,7 @@ class VideoOut(msgspec.Struct):
     updated_at: datetime
     aspect: str
     voice: str | None
-    stage: str
+    stage: RenderStage
     progress: int
     error: str | None
     usage: dict[str, dict[str, int]]
@@ -220,7 +220,7 @@ def video_out(video: VideoRecord, links: MediaLinks) -> VideoOut:
         content=video.content,
         visual_prompt=video.visual_prompt,
         style=video.style,
-        status=video.status,
+        status=VideoStatus(video.status),
         url=links.link(video.id, "video", video.video_key),
         thumbnail_url=links.link(video.id, "thumbnail", video.thumbnail_key),
         duration=video.duration,
@@ -228,7 +228,7 @@ def video_out(video: VideoRecord, links: MediaLinks) -> VideoOut:
         updated_at=video.updated_at,
         aspect=video.aspect,
         voice=video.voice,
-        stage=video.stage,
+        stage=RenderStage(video.stage),
         progress=video.progress,
         error=video.error,
         usage=dict(video.usage or {}),
@@ -349,7 +349,7 @@ class VideoController(Controller):
 
     @get(
         "/generate/{video_id:str}/status",
-        operation_id="video_status",
+        operation_id="getVideoStatus",
         summary="Where a render stands",
         responses=error_responses(400, 401, 404),
     )
@@ -364,9 +364,9 @@ class VideoController(Controller):
             message = await sync_to_thread(waiting_message, context.redis, waiting=waiting)
         return VideoStatusOut(
             id=video.id,
-            status=video.status,
+            status=VideoStatus(video.status),
             progress=video.progress,
-            stage=video.stage,
+            stage=RenderStage(video.stage),
             url=links.link(video.id, "video", video.video_key),
             error=video.error,
             thumbnail_url=links.link(video.id, "thumbnail", video.thumbnail_key),
@@ -375,7 +375,7 @@ class VideoController(Controller):
 
     @get(
         "/list",
-        operation_id="list_videos",
+        operation_id="listVideos",
         summary="The user's videos, newest first",
         responses=error_responses(400, 401),
     )
@@ -390,13 +390,14 @@ class VideoController(Controller):
     ) -> VideoPage:
         """Filter by ``status`` and ``category``; ``limit`` 1–100 (default 20) and ``offset``."""
         context: ServerContext = state.ctx
-        rows, total = await context.read(_page_of_videos, context, user.id, status, category, limit, offset)
+        wanted = None if status is None else status.value
+        rows, total = await context.read(_page_of_videos, context, user.id, wanted, category, limit, offset)
         links = MediaLinks(context)
         return VideoPage([video_out(row, links) for row in rows], total, limit, offset)
 
     @get(
         "/{video_id:str}",
-        operation_id="get_video",
+        operation_id="getVideo",
         summary="One video",
         responses=error_responses(400, 401, 404),
     )
@@ -407,7 +408,7 @@ class VideoController(Controller):
 
     @delete(
         "/delete/{video_id:str}",
-        operation_id="delete_video",
+        operation_id="deleteVideo",
         summary="Delete a video and its files",
         status_code=204,
         sync_to_thread=True,

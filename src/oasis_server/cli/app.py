@@ -11,7 +11,6 @@ runs.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -143,21 +142,23 @@ def missing_extra(exc: ModuleNotFoundError) -> str | None:
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
-    level = logging.DEBUG if args.debug else logging.ERROR if args.quiet else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    """Every log line in the one format ``OASIS_LOG_FORMAT`` picks (see :mod:`oasis_server.log_format`)."""
+    from oasis_server import log_format
+
+    log_format.configure(log_format.level_for(debug=args.debug, quiet=args.quiet))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``oasis`` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args)
     if not getattr(args, "handler", None):
         args.help_parser.print_help(sys.stderr)
         return EXIT_USAGE
     from oasis_core.errors import OasisError
 
     try:
+        _configure_logging(args)
         return int(args.handler(args) or 0)
     except OasisError as exc:
         if args.debug:

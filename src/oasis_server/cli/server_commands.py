@@ -6,7 +6,6 @@ import argparse
 import errno
 import os
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +100,11 @@ def check_port_free(host: str, port: int) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Start uvicorn with the Oasis app."""
+    import logging
+
     import uvicorn
 
-    from oasis_server import log_redaction
+    from oasis_server import log_format, log_redaction
 
     if args.port is not None and not 0 < args.port < 65536:
         raise OasisError(f"--port {args.port} is not accepted: a port number from 1 to 65535")
@@ -118,10 +119,11 @@ def run_serve(args: argparse.Namespace) -> int:
     # (a development server without OASIS_PUBLIC_URL gets OAuth callbacks at http://HOST:PORT).
     os.environ["HOST"], os.environ["PORT"] = host, str(port)
     log_redaction.install()
+    level = log_format.level_for(debug=args.debug, quiet=args.quiet, default=logging.INFO)
+    log_format.configure(level)  # a server logs what it does: INFO, in the one format
     trusted = ",".join(str(network) for network in settings.trusted_proxies)
-    print(
-        f"Oasis is serving on http://{host}:{port} (API under /api, schema at /schema/openapi.json)",
-        file=sys.stderr,
+    logging.getLogger(__name__).info(
+        "Oasis is serving on http://%s:%s (API under /api, schema at /schema/openapi.json)", host, port
     )
     uvicorn.run(
         "oasis_server.api.asgi:app_factory",
@@ -131,6 +133,8 @@ def run_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         access_log=not args.no_access_log,
         log_level="info",
+        # uvicorn's lines in the same format as ours, through the same (redacted) handler
+        log_config=log_format.logging_config(level, log_format.chosen_format()),
         # forwarded headers only from OASIS_TRUSTED_PROXIES, the same list the sign-in throttle trusts
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted,
