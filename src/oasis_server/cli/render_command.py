@@ -12,6 +12,7 @@ from typing import Any
 
 from oasis_core.domain.media import ASPECT_IDS
 from oasis_core.domain.video import RenderStage
+from oasis_server.cli.caption_options import add_caption_options, caption_choice
 from oasis_server.cli.output import add_json_option, print_json, progress
 
 STAGE_LABELS = {
@@ -53,6 +54,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="where caches live (default: OASIS_DATA_DIR or a per-user folder)"
     )
+    add_caption_options(parser)
     add_json_option(parser)
     parser.set_defaults(handler=run)
 
@@ -79,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         output=args.output,
         providers=providers,
         language=args.language,
+        captions=caption_choice(args),
     )
     with progress(args, STAGE_LABELS[RenderStage.QUEUED]) as report:
         result = studio.run(plan, lambda stage, percent: report(STAGE_LABELS[stage], percent))
