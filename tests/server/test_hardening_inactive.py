@@ -55,7 +55,7 @@ USERS = "/api/admin/users"
 
 
 class SlowLanguageModel(FakeLanguageModel):
-    """A language model that sleeps in ``write_quote`` until :attr:`wake` is set (30 s at most)."""
+    """A language model that sleeps in ``write_quote`` until :attr:`wake` is set (60 s at most)."""
 
     id: ClassVar[str] = "slow-llm"
     name: ClassVar[str] = "Slow language model"
@@ -65,7 +65,7 @@ class SlowLanguageModel(FakeLanguageModel):
     def write_quote(self, *args: Any, **kwargs: Any) -> Any:
         """Sleep, then write as the fake does."""
         type(self).asleep.set()
-        type(self).wake.wait(30)
+        type(self).wake.wait(60)
         return super().write_quote(*args, **kwargs)
 
 
@@ -273,17 +273,19 @@ def test_a_slow_language_model_does_not_delay_another_users_post(
     _, alice = register(client, "alice@example.com")
     bob_token, bob = register(client, "bob@example.com")
     add_due_automation(context, str(alice["id"]))
-    wait_until(SlowLanguageModel.asleep.is_set, 10, "the automation's language model to be called")
+    wait_until(SlowLanguageModel.asleep.is_set, 20, "the automation's language model to be called")
 
     connect_tiktok(client, bob_token, tiktok)
     video_id = insert_finished_video(context, str(bob["id"]), clip)
     [item] = schedule(client, bob_token, video_id, datetime.now().astimezone().isoformat())
-    done = wait_for_post(context, item["id"], {"published", "failed"}, timeout=15)
+    done = wait_for_post(
+        context, item["id"], {"published", "failed"}, timeout=30
+    )  # generous on a busy machine
     assert done.status == "published", done.error
     assert not SlowLanguageModel.wake.is_set() and videos_of(context, str(alice["id"])) == 0  # still asleep
 
     SlowLanguageModel.wake.set()
-    wait_until(lambda: videos_of(context, str(alice["id"])) == 1, 15, "the automation's video")
+    wait_until(lambda: videos_of(context, str(alice["id"])) == 1, 30, "the automation's video")
 
 
 def test_a_parked_render_resumes_however_its_owner_is_reactivated(
