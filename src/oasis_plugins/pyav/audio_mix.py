@@ -92,12 +92,11 @@ def _resampled(frames: Iterable[AudioFrame], layout: str, samples: int) -> Audio
 
 
 def speaking(blocks: npt.NDArray[np.float64], level: float, length: int) -> npt.NDArray[np.bool_]:
-    """Per sample, whether the voice speaks: its 400 ms blocks within 20 LU of its level, plus a hangover."""
-    step = SAMPLE_RATE // 10
-    active = np.repeat(blocks > level - 20.0, step)
+    """Per millisecond, whether the voice speaks: its 400 ms blocks within 20 LU of its level, plus a hangover."""
+    active = np.repeat(blocks > level - 20.0, 100)  # blocks start every 100 ms
     # a block that starts at t covers t to t + 0.4 s: look back over it, and both ways by the hangover
-    back = round((0.4 + SPEAKING_HANGOVER) * SAMPLE_RATE)
-    ahead = round(SPEAKING_HANGOVER * SAMPLE_RATE)
+    back = round((0.4 + SPEAKING_HANGOVER) * 1000)
+    ahead = round(SPEAKING_HANGOVER * 1000)
     padded = np.concatenate([np.zeros(back, dtype=bool), active, np.zeros(ahead, dtype=bool)])
     counts = np.concatenate([[0], np.cumsum(padded)])
     covered = counts[back + ahead + 1 :] - counts[: -(back + ahead + 1)] > 0
@@ -105,23 +104,28 @@ def speaking(blocks: npt.NDArray[np.float64], level: float, length: int) -> npt.
 
 
 def _music_gain(voice: Audio, music_level: float, duration: float) -> npt.NDArray[np.float32]:
-    """The music's gain per sample: ducked while the voice speaks, raised in pauses, faded at the end."""
+    """The music's gain per sample: ducked while the voice speaks, raised in pauses, faded at the end.
+
+    Worked out per millisecond (the ramps last a quarter of a second), then held for the millisecond's samples.
+    """
     blocks = block_loudness(voice)
     voice_level = gated_loudness(blocks)
     if not math.isfinite(voice_level):  # nothing said: the music alone, at the pause level
         voice_level = music_level + MUSIC_PAUSE_GAP_LU
     while_speaking = 10 ** ((voice_level - MUSIC_GAP_LU - music_level) / 20)
     in_pauses = 10 ** ((voice_level - MUSIC_PAUSE_GAP_LU - music_level) / 20)
-    gain = np.where(speaking(blocks, voice_level, voice.shape[1]), while_speaking, in_pauses)
-    ramp = max(1, round(DUCK_RAMP * SAMPLE_RATE / 2))
-    # a moving minimum before the average keeps the music fully ducked over every spoken sample
-    padded = np.pad(gain, ramp, mode="edge")
-    floor = np.lib.stride_tricks.sliding_window_view(padded, 2 * ramp + 1)[:, :: max(1, ramp // 8)]
-    lowered = floor.min(axis=1)
+    per_ms = SAMPLE_RATE // 1000
+    millis = -(-voice.shape[1] // per_ms)
+    gain = np.where(speaking(blocks, voice_level, millis), while_speaking, in_pauses)
+    ramp = max(1, round(DUCK_RAMP * 1000 / 2))
+    # a moving minimum before the average keeps the music fully ducked over every spoken millisecond
+    lowered = np.lib.stride_tricks.sliding_window_view(np.pad(gain, ramp, mode="edge"), 2 * ramp + 1).min(
+        axis=1
+    )
     sums = np.concatenate([[0.0], np.cumsum(np.pad(lowered, ramp, mode="edge"))])
     smooth = (sums[2 * ramp + 1 :] - sums[: -2 * ramp - 1]) / (2 * ramp + 1)
-    fade = np.clip((duration - np.arange(gain.size) / SAMPLE_RATE) / MUSIC_FADE_OUT, 0.0, 1.0)
-    return np.asarray(smooth[: gain.size] * fade, dtype=np.float32)
+    fade = np.clip((duration - np.arange(millis) / 1000) / MUSIC_FADE_OUT, 0.0, 1.0)
+    return np.repeat((smooth * fade).astype(np.float32), per_ms)[: voice.shape[1]]
 
 
 def soundtrack(voice: Path, duration: float, music: Path | None) -> Audio:
