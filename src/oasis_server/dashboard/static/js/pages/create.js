@@ -3,6 +3,7 @@
 
 import { api, providers as loadProviders } from "../api.js";
 import { actionButton, field, h, messageArea, onSubmit, options, pageHeading, showError } from "../dom.js";
+import { captionFields } from "./caption_fields.js";
 
 const PORTS = [
   { id: "llm", label: "Writing (language model)" },
@@ -54,6 +55,7 @@ export async function render(view) {
       catalog.styles.some((s) => s.id === "cinematic") ? "cinematic" : catalog.styles[0]?.id));
   const aspect = h("select", { name: "aspect", id: "aspect" },
     options(catalog.aspects.map((a) => ({ value: a.id, label: `${a.id} (${a.width}×${a.height})` })), "9:16"));
+  const captions = await captionFields(aspect);
   const quote = h("textarea", { name: "content", id: "quote", rows: "4", maxlength: String(MAX_TEXT) });
   const prompt = h("textarea", { name: "visual_prompt", id: "visual-prompt", rows: "4", maxlength: String(MAX_TEXT) });
   const title = h("input", { name: "title", id: "title", type: "text", maxlength: "255", autocomplete: "off" });
@@ -194,6 +196,7 @@ export async function render(view) {
       style: style.value,
       aspect: aspect.value,
       providers: chosenProviders(data),
+      captions: captions.value(),
     };
     if (voice.value) body.voice = voice.value;
     if (title.value.trim()) body.title = title.value.trim();
@@ -222,6 +225,7 @@ export async function render(view) {
       h("div", { class: "actions" }, writePrompt),
       promptArea),
     h("div", { class: "row" }, field("Aspect", aspect), voiceField),
+    captions.element,
     h("fieldset", { class: "field group", "data-field": "providers" },
       h("legend", { text: "Providers" }),
       h("div", { class: "row" }, providerFields),
@@ -236,5 +240,6 @@ export async function render(view) {
   return () => {
     stopped = true;
     clearTimeout(timer);
+    captions.stop();
   };
 }
