@@ -17,12 +17,19 @@ from oasis_core.domain.caption_style import DEFAULT_CAPTION_STYLE, CaptionStyle,
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.language import optional_language_tag
 from oasis_core.domain.media import Quote, get_aspect, validate_text
+from oasis_core.domain.script import (
+    DEFAULT_SCRIPT_SECONDS,
+    Script,
+    ScriptScene,
+    script_length,
+    validate_topic,
+)
 from oasis_core.domain.video import RenderStage, overall_progress
 from oasis_core.errors import InvalidInput
 from oasis_core.paths import default_data_dir
 from oasis_core.plugins import load_catalog
 from oasis_core.ports.compositor import CaptionPreviews
-from oasis_core.ports.language_model import check_language
+from oasis_core.ports.language_model import ScriptWriter, check_language
 from oasis_core.ports.provider import ProviderConfig
 from oasis_core.ports.speech_engine import find_voice
 from oasis_core.services.content import generate_quote, generate_visual_prompt
@@ -33,11 +40,13 @@ from oasis_core.services.render import (
     check_output_path,
     render_video,
 )
+from oasis_core.services.scripts import generate_script
 
 ProgressCallback = Callable[[RenderStage, int], None]
 """Called with the current stage and the overall progress, 0–100."""
 
 RECENT_QUOTES = 20
+DEFAULT_CATEGORY = "motivation"
 
 
 @frozen
@@ -57,6 +66,11 @@ class RenderPlan:
     llm: str | None
     language: str | None = None
     captions: CaptionStyle = DEFAULT_CAPTION_STYLE
+    topic: str | None = None
+    """A topic to write a narrated script about (instead of a quote), ``length`` seconds long."""
+    length: int = DEFAULT_SCRIPT_SECONDS
+    script_category: str | None = None
+    """The category a script was asked in (``None``: the language model picks the nearest)."""
 
 
 @frozen
@@ -73,6 +87,8 @@ class RenderResult:
     author: str | None
     visual_prompt: str
     usage: dict[str, dict[str, int]]
+    scenes: tuple[ScriptScene, ...] = ()
+    """A script's scenes, for a video rendered from a topic."""
 
 
 class Studio:
@@ -158,6 +174,25 @@ class Studio:
         self._save_recent(recent)
         return quote
 
+    def script(
+        self,
+        topic: str,
+        *,
+        category: str | None = None,
+        length: float = DEFAULT_SCRIPT_SECONDS,
+        language: str | None = None,
+        llm: str | None = None,
+    ) -> Script:
+        """Write a narrated script about ``topic``, about ``length`` seconds (15–90) long, in scenes.
+
+        ``category`` sets the mood (``None``: the language model's choice);
+        ``language`` as for :meth:`quote`. A language model that cannot write
+        scripts raises :class:`InvalidInput`.
+        """
+        return generate_script(
+            self.provider(PortKind.LLM, llm), topic, category_id=category, length=length, language=language
+        )
+
     def visual_prompt(self, text: str, category: str, style: str, *, llm: str | None = None) -> str:
         """Write a visual prompt for ``text``."""
         return generate_visual_prompt(self.provider(PortKind.LLM, llm), text, category, style)
@@ -165,7 +200,7 @@ class Studio:
     def plan(
         self,
         *,
-        category: str = "motivation",
+        category: str | None = None,
         style: str = "cinematic",
         quote: str | None = None,
         visual_prompt: str | None = None,
@@ -177,11 +212,14 @@ class Studio:
         providers: Mapping[str, str] | None = None,
         language: str | None = None,
         captions: CaptionStyle | str | None = None,
+        topic: str | None = None,
+        length: float = DEFAULT_SCRIPT_SECONDS,
     ) -> RenderPlan:
         """Check every choice and build the providers, without doing any work yet.
 
         Args:
-            category: content category id (``oasis_core.domain.catalogue.CATEGORIES``).
+            category: content category id (``oasis_core.domain.catalogue.CATEGORIES``); ``None``:
+                ``motivation`` for a quote, the language model's choice for a ``topic``.
             style: visual style id (``oasis_core.domain.catalogue.STYLES``).
             quote: your own text to speak; ``None`` has the language model write one.
             visual_prompt: the picture to paint; ``None`` has the language model describe one.
@@ -200,6 +238,9 @@ class Studio:
                 ``"minimal"``) or a :class:`~oasis_core.domain.caption_style.CaptionStyle` made with
                 :func:`~oasis_core.domain.caption_style.caption_style` (font, size, colours, position,
                 capitals, words per phrase); ``None``: the classic look.
+            topic: a topic (``"why sleep matters"``) to write a narrated script about, told in
+                scenes, each with its own picture and captions (instead of ``quote``).
+            length: how long the script of a ``topic`` runs, 15 to 90 seconds.
 
         Raises :class:`~oasis_core.errors.InvalidInput` (or a subclass) naming
         the first bad choice and listing the valid ones.
@@ -212,8 +253,15 @@ class Studio:
                 field="providers",
                 choices=[k.value for k in PortKind],
             )
+        script_category = category
+        category = category or DEFAULT_CATEGORY
         get_category(category)
         get_style(style)
+        if topic is not None:
+            if quote is not None:
+                raise InvalidInput("Give a topic or a quote, not both", field="topic")
+            topic = validate_topic(topic)
+            length = script_length(length)
         get_aspect(aspect)
         text = validate_text(quote) if quote is not None else None
         language = optional_language_tag(language)
@@ -230,10 +278,12 @@ class Studio:
         if isinstance(render_providers.compositor, CaptionPreviews):
             render_providers.compositor.check_caption_style(look)
         music_path = Path(music) if music else None
-        if text is None or not visual_prompt:
+        if text is None or (not visual_prompt and topic is None):
             llm = self.provider(PortKind.LLM, chosen.get("llm"))  # fail now if it cannot be built
             if text is None and language is not None:
                 check_language(llm, language)  # or if it cannot write in the language
+            if topic is not None and not isinstance(llm, ScriptWriter):
+                raise InvalidInput(f"The {llm.id} language model cannot write scripts", field="llm")
         check_choices(style, aspect, rate, music_path)
         return RenderPlan(
             category,
@@ -249,21 +299,37 @@ class Studio:
             chosen.get("llm"),
             language,
             look,
+            topic,
+            round(length),
+            script_category,
         )
 
     def run(self, plan: RenderPlan, on_progress: ProgressCallback | None = None) -> RenderResult:
         """Carry out a :meth:`plan`: write the quote and prompt if needed, then render."""
         report = on_progress or (lambda stage, percent: None)
         report(RenderStage.QUEUED, 0)
-        written = (
-            Quote(plan.text)
-            if plan.text is not None
-            else self.quote(plan.category, llm=plan.llm, language=plan.language)
-        )
-        prompt = plan.visual_prompt or self.visual_prompt(
-            written.text, plan.category, plan.style, llm=plan.llm
-        )
+        scenes: tuple[ScriptScene, ...] = ()
+        if plan.topic is not None:
+            script = self.script(
+                plan.topic,
+                category=plan.script_category,
+                length=plan.length,
+                language=plan.language,
+                llm=plan.llm,
+            )
+            scenes, written = script.scenes, Quote(script.content)
+            prompt = plan.visual_prompt or scenes[0].visual_prompt or plan.topic
+        else:
+            written = (
+                Quote(plan.text)
+                if plan.text is not None
+                else self.quote(plan.category, llm=plan.llm, language=plan.language)
+            )
+            prompt = plan.visual_prompt or self.visual_prompt(
+                written.text, plan.category, plan.style, llm=plan.llm
+            )
         request = RenderRequest(
+            scenes=scenes,
             text=written.text,
             visual_prompt=prompt,
             style=plan.style,
@@ -297,12 +363,13 @@ class Studio:
             written.author,
             request.visual_prompt,
             outcome.usage,
+            scenes,
         )
 
     def render(
         self,
         *,
-        category: str = "motivation",
+        category: str | None = None,
         style: str = "cinematic",
         quote: str | None = None,
         visual_prompt: str | None = None,
@@ -315,6 +382,8 @@ class Studio:
         on_progress: ProgressCallback | None = None,
         language: str | None = None,
         captions: CaptionStyle | str | None = None,
+        topic: str | None = None,
+        length: float = DEFAULT_SCRIPT_SECONDS,
     ) -> RenderResult:
         """Write, voice and render one video; return where it is and what it holds.
 
@@ -335,6 +404,8 @@ class Studio:
             providers=providers,
             language=language,
             captions=captions,
+            topic=topic,
+            length=length,
         )
         return self.run(plan, on_progress)
 

@@ -6,7 +6,8 @@ Routes: ``GET /v1/models``, ``POST /v1/chat/completions``, ``POST
 <key>`` with a key from :attr:`FakeOpenAI.valid_keys`, else the answer is
 OpenAI's 401 body. Chat answers come from :attr:`FakeOpenAI.replies` (queued),
 else :attr:`FakeOpenAI.reply_text`, else a numbered plain sentence, so two
-calls never answer the same. Images are real PNGs of the requested size, coloured by
+calls never answer the same; a request for structured output (``response_format``) is checked
+and answered as :mod:`tests.fakes.openai_structured` says. Images are real PNGs of the requested size, coloured by
 the prompt (the same prompt gives the same bytes). The image route checks
 parameters as OpenAI does: GPT Image models refuse ``response_format``, and
 each model accepts only its own sizes.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import re
 import threading
 import time
@@ -27,6 +29,7 @@ from typing import Any
 from PIL import Image, ImageDraw
 from tests.fakes.http_server import FakeApi, Recorded, Reply
 from tests.fakes.openai_audio import AudioRoutes
+from tests.fakes.openai_structured import check_response_format, structured_answer, wants_schema
 
 GPT_IMAGE_SIZES = {"1024x1024", "1024x1536", "1536x1024", "auto"}
 DALL_E_3_SIZES = {"1024x1024", "1024x1792", "1792x1024"}
@@ -213,7 +216,15 @@ class FakeOpenAI(AudioRoutes, FakeApi):
                 400,
                 error_body("'model' and 'messages' are required", type="invalid_request_error", code=None),
             )
-        number, text = self._next_text()
+        if (refused := check_response_format(body)) is not None:
+            return refused
+        if wants_schema(body) and not self.replies and self.reply_text is None:
+            with self._count_lock:
+                self._count += 1
+                number = self._count
+            text = json.dumps(structured_answer(body, number))
+        else:
+            number, text = self._next_text()
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
         completion_tokens = len(text.split())
         return Reply(

@@ -2,7 +2,7 @@
 
 from oasis_core.ports.blob_store import BlobStore
 from oasis_core.ports.compositor import Composition, Compositor, EndCard, ProgressCallback
-from oasis_core.ports.language_model import LanguageModel
+from oasis_core.ports.language_model import LanguageModel, ScriptWriter
 from oasis_core.ports.provider import Provider, ProviderConfig
 from oasis_core.ports.publisher import Publisher
 from oasis_core.ports.speech_engine import SpeechEngine, Voice
@@ -18,6 +18,7 @@ __all__ = [
     "Provider",
     "ProviderConfig",
     "Publisher",
+    "ScriptWriter",
     "SpeechEngine",
     "VisualSource",
     "Voice",

@@ -8,6 +8,7 @@ from typing import Protocol, cast, runtime_checkable
 from oasis_core.domain.catalogue import Category, Style
 from oasis_core.domain.language import language_tag, primary_language
 from oasis_core.domain.media import Quote
+from oasis_core.domain.script import Script
 from oasis_core.errors import InvalidInput
 from oasis_core.ports.provider import Provider
 
@@ -105,3 +106,43 @@ def write_quote(
     if not hasattr(llm, "languages"):
         return llm.write_quote(category, avoid=avoid)
     return cast(MultilingualLanguageModel, llm).write_quote(category, avoid=avoid, language=tag)
+
+
+@runtime_checkable
+class ScriptWriter(Protocol):
+    """A language model that also writes narrated, multi-scene scripts (optional capability).
+
+    Found with ``isinstance(llm, ScriptWriter)``; :func:`write_script` says
+    clearly when a model lacks it.
+    """
+
+    def write_script(
+        self, topic: str, category: Category | None, *, length_seconds: int, language: str | None = None
+    ) -> Script:
+        """Return a script about ``topic`` that takes about ``length_seconds`` to say.
+
+        The narration of all scenes together fits ``length_seconds`` at a
+        normal speaking rate (:data:`~oasis_core.domain.script.WORDS_PER_SECOND`
+        words a second, within a quarter either way); two scenes or more for
+        15 seconds or more. Each scene's text is plain (no markdown, no
+        quotation marks around it, no stage directions), and each has a
+        visual prompt and a few stock-footage search terms. ``category``
+        (or ``None``) sets the mood. ``language`` (a BCP 47 tag, ``None``:
+        the model's own): as for :meth:`MultilingualLanguageModel.write_quote`,
+        a language the model cannot write raises :class:`InvalidInput` naming
+        ``language``. Raise :class:`~oasis_core.errors.ProviderError` on failure.
+        """
+        ...
+
+
+def write_script(
+    llm: LanguageModel, topic: str, category: Category | None, *, length_seconds: int, language: str | None
+) -> Script:
+    """``llm.write_script(...)``, or :class:`InvalidInput` (field ``providers``) for a model that cannot."""
+    if not isinstance(llm, ScriptWriter):
+        raise InvalidInput(
+            f"The {llm.id} language model cannot write scripts; choose another language model",
+            field="providers",
+        )
+    tag = check_language(llm, language) if language is not None else None
+    return llm.write_script(topic, category, length_seconds=length_seconds, language=tag)

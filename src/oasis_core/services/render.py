@@ -6,7 +6,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from attrs import field, frozen
@@ -15,12 +15,14 @@ from oasis_core.domain.caption_style import DEFAULT_CAPTION_STYLE, CaptionStyle,
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.language import optional_language_tag, voice_for_language
 from oasis_core.domain.media import RenderedVideo, get_aspect, validate_text
+from oasis_core.domain.script import MAX_SCRIPT_TEXT, ScriptScene, narration
 from oasis_core.domain.video import RenderStage
 from oasis_core.errors import InvalidInput
 from oasis_core.ports import BlobStore, Composition, Compositor, SpeechEngine, VisualSource
 from oasis_core.ports.speech_engine import speaking_rate, synthesize_speech
 from oasis_core.services.captions import plan_captions
 from oasis_core.services.ending import optional_attribution, plan_ending
+from oasis_core.services.scene_cuts import create_scene_visuals, plan_scene_captions, plan_shots, scene_starts
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,14 @@ TAIL_SECONDS = 1.2
 _SENTENCE = re.compile(r"(?<=[.!?…;])\s+")
 
 
+def _scene_tuple(scenes: Iterable[ScriptScene]) -> tuple[ScriptScene, ...]:
+    return tuple(scenes)
+
+
+def _render_text(text: str) -> str:
+    return validate_text(text, limit=MAX_SCRIPT_TEXT)  # a quote's own limit is checked after init
+
+
 @frozen
 class RenderRequest:
     """What to render: the text to speak, the picture to show and how to shape it.
@@ -42,7 +52,7 @@ class RenderRequest:
     speak in the category's mood.
     """
 
-    text: str = field(converter=validate_text)
+    text: str = field(converter=_render_text)
     visual_prompt: str
     style: str
     aspect: str = "9:16"
@@ -58,6 +68,15 @@ class RenderRequest:
     """Who said or wrote ``text`` (``"Epictetus"``): the video ends on a card naming them."""
     captions: CaptionStyle = field(default=DEFAULT_CAPTION_STYLE, converter=caption_style_from)
     """How the captions look: a :class:`CaptionStyle`, a preset name or saved style settings."""
+    scenes: tuple[ScriptScene, ...] = field(default=(), converter=_scene_tuple)
+    """A script's scenes (``text`` is then their narration joined): each scene's picture comes from its
+    own visual prompt (``visual_prompt`` where it has none) and appears with its first spoken word."""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.scenes:
+            validate_text(self.text)  # a single text keeps the quote's limit
+        elif self.text != narration(self.scenes):
+            raise InvalidInput("The text must be the scenes' texts joined", field="scenes")
 
 
 @frozen
@@ -155,19 +174,31 @@ def render_video(
     speech = synthesize_speech(
         providers.speech, request.text, workdir, voice=voice, rate=request.rate, category=category
     )
-    captions = plan_captions(
-        speech.words,
-        speech.duration + TAIL_SECONDS,
-        max_words=request.captions.words_per_phrase,
-        max_chars=request.captions.phrase_columns,
-    )
+    scene_texts = [scene.text for scene in request.scenes]
+    phrasing = {"max_words": request.captions.words_per_phrase, "max_chars": request.captions.phrase_columns}
+    if request.scenes:  # no caption phrase straddles a scene cut
+        captions = plan_scene_captions(speech.words, scene_texts, speech.duration + TAIL_SECONDS, **phrasing)
+    else:
+        captions = plan_captions(speech.words, speech.duration + TAIL_SECONDS, **phrasing)
     ending = plan_ending(speech.duration, captions, request.attribution, tail=TAIL_SECONDS)
     duration = ending.duration
     check_length(duration, request.max_seconds)
     report(RenderStage.VISUALS, 0.0)
-    visuals = providers.visuals.create(
-        request.visual_prompt, style, aspect, duration, workdir, scene_texts=split_sentences(request.text)
-    )
+    if request.scenes:
+        shots = plan_shots(scene_starts(speech.words, scene_texts), duration)
+        visuals = create_scene_visuals(
+            providers.visuals,
+            request.scenes,
+            shots,
+            fallback_prompt=request.visual_prompt,
+            style=style,
+            aspect=aspect,
+            workdir=workdir,
+        )
+    else:
+        visuals = providers.visuals.create(
+            request.visual_prompt, style, aspect, duration, workdir, scene_texts=split_sentences(request.text)
+        )
     report(RenderStage.COMPOSE, 0.0)
     thumbnail_path = output_path.with_suffix(".jpg")
     partial_video = _partial(output_path)

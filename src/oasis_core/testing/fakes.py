@@ -26,6 +26,7 @@ from oasis_core.domain.media import (
     validate_text,
 )
 from oasis_core.domain.publishing import PublishRequest, PublishResult, SocialAccount
+from oasis_core.domain.script import WORDS_PER_SECOND, Script, ScriptScene
 from oasis_core.errors import InvalidInput, NotFound, ProviderError
 from oasis_core.ports.blob_store import validate_key
 from oasis_core.ports.compositor import Composition, ProgressCallback
@@ -50,6 +51,7 @@ class FakeLanguageModel:
         self.asked: list[tuple[str, tuple[str, ...]]] = []
         self.asked_languages: list[str | None] = []
         self.prompts: list[str] = []
+        self.scripts: list[tuple[str, str | None, int, str | None]] = []
 
     def write_quote(
         self, category: Category, *, avoid: Sequence[str] = (), language: str | None = None
@@ -69,6 +71,21 @@ class FakeLanguageModel:
         prompt = f"{text} — {', '.join(category.mood)} — {style.look}"
         self.prompts.append(prompt)
         return prompt
+
+    def write_script(
+        self, topic: str, category: Category | None, *, length_seconds: int, language: str | None = None
+    ) -> Script:
+        """Return ``Fake scene N about <topic> word word ….`` scenes of about twelve words, as many as fit."""
+        self.scripts.append((topic, category.id if category else None, length_seconds, language))
+        total = round(length_seconds * WORDS_PER_SECOND)
+        count = max(2 if length_seconds >= 15 else 1, round(total / 12))
+        sizes = [total // count + (1 if k < total % count else 0) for k in range(count)]
+        scenes = []
+        for number, size in enumerate(sizes, start=1):
+            words = ["Fake", "scene", str(number), "about", *topic.split()][:size]
+            words += ["word"] * (size - len(words))
+            scenes.append(ScriptScene(" ".join(words) + ".", f"Picture {number} of {topic}", (topic, "fake")))
+        return Script(tuple(scenes), topic=topic, language=language)
 
 
 class FakeSpeechEngine:

@@ -15,8 +15,10 @@ from typing import ClassVar
 from oasis_core.domain.catalogue import Category, Style
 from oasis_core.domain.language import language_tag, primary_language
 from oasis_core.domain.media import Quote
+from oasis_core.domain.script import Script
 from oasis_core.errors import InvalidInput, ProviderError
 from oasis_core.ports.provider import ProviderConfig
+from oasis_plugins.offline.script_writer import build_script
 from oasis_plugins.offline.visual_prompt import build_visual_prompt
 
 QUOTES_FILE = "quotes.json"
@@ -110,13 +112,7 @@ class OfflineLanguageModel:
         bundled quotes, and for a ``language`` other than English (any English tag, such as
         ``en-GB``, is English), naming the languages it has.
         """
-        if language is not None and primary_language(language_tag(language)) not in self.languages:
-            raise InvalidInput(
-                f"The offline quotes are in English only, not {language!r}; choose English, or a "
-                "language model that writes in other languages (such as openai)",
-                field="language",
-                choices=self.languages,
-            )
+        self._check_language(language)
         quotes = self._quotes_for(category)
         avoided = {normalise(text) for text in avoid}
         with self._lock:
@@ -132,6 +128,29 @@ class OfflineLanguageModel:
                 choice = min(pool, key=lambda q: last_used.get(normalise(q.text), -1))
             last_used[normalise(choice.text)] = next(self._clock)
         return choice
+
+    def _check_language(self, language: str | None) -> None:
+        if language is not None and primary_language(language_tag(language)) not in self.languages:
+            raise InvalidInput(
+                f"The offline quotes are in English only, not {language!r}; choose English, or a "
+                "language model that writes in other languages (such as openai)",
+                field="language",
+                choices=self.languages,
+            )
+
+    def write_script(
+        self, topic: str, category: Category | None, *, length_seconds: int, language: str | None = None
+    ) -> Script:
+        """An honest script about ``topic`` from the bundled quotes (see :mod:`~oasis_plugins.offline.script_writer`).
+
+        A hook that names the topic, quotes of ``category`` (or of the category
+        nearest the topic) spoken with their authors, and a closing line; as
+        many quotes as fit ``length_seconds``. English only, like :meth:`write_quote`.
+        """
+        self._check_language(language)
+        with self._lock:
+            chooser = random.Random(self._random.random())
+        return build_script(topic, category, length_seconds, load_quotes(), chooser)
 
     def write_visual_prompt(self, text: str, category: Category, style: Style) -> str:
         """Return a one-paragraph visual prompt (at most 400 characters) drawn from ``text``.

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, cast
 from oasis_core.domain.catalogue import Category, Style
 from oasis_core.domain.language import language_tag
 from oasis_core.domain.media import MAX_TEXT_LENGTH, Quote
+from oasis_core.domain.script import Script
 from oasis_core.errors import InvalidInput, ProviderError
 from oasis_core.ports.provider import ProviderConfig
 from oasis_plugins.openai.client import (
@@ -19,7 +20,14 @@ from oasis_plugins.openai.client import (
     build_client,
     openai_errors,
 )
-from oasis_plugins.openai.prompts import CONTENT_KINDS, quote_messages, visual_prompt_messages
+from oasis_plugins.openai.prompts import (
+    CONTENT_KINDS,
+    quote_messages,
+    script_messages,
+    visual_prompt_messages,
+)
+from oasis_plugins.openai.script_format import parse_script, script_size
+from oasis_plugins.openai.script_format import response_format as script_response_format
 
 DEFAULT_MODEL = "gpt-4o-mini"
 """The chat model used when the ``model`` setting is not given: small, cheap and current."""
@@ -272,9 +280,13 @@ class OpenAILanguageModel:
         self._lock = threading.Lock()
         self.usage: dict[str, int] = {"requests": 0, "input_tokens": 0, "output_tokens": 0}
 
-    def _chat(self, messages: list[dict[str, str]], action: str) -> str:
-        """Send ``messages``, count the usage, return the answer's text (may be empty)."""
+    def _chat(
+        self, messages: list[dict[str, str]], action: str, response_format: dict[str, Any] | None = None
+    ) -> str:
+        """Send ``messages`` (asking for ``response_format``), count the usage, return the answer's text."""
         options: dict[str, Any] = {}
+        if response_format is not None:
+            options["response_format"] = response_format
         if self.temperature is not None:
             options["temperature"] = self.temperature
         with openai_errors(key=self.config.key, action=action):
@@ -320,6 +332,24 @@ class OpenAILanguageModel:
                 break
             avoided.append(quote.text)
         return quote
+
+    def write_script(
+        self, topic: str, category: Category | None, *, length_seconds: int, language: str | None = None
+    ) -> Script:
+        """Ask the model for a script about ``topic`` as structured output (a JSON schema), in ``language``.
+
+        The prompt asks for the words that ``length_seconds`` holds at a normal
+        speaking rate, in scenes of one or two sentences. Raise
+        :class:`ProviderError` for malformed JSON or a script without usable
+        scenes, as for any other failure of the model.
+        """
+        tag = language_tag(language) if language is not None else None
+        words, scenes = script_size(length_seconds)
+        messages = script_messages(
+            topic, category, length_seconds=length_seconds, words=words, scenes=scenes, language=tag
+        )
+        answer = self._chat(messages, "writing a script", response_format=script_response_format())
+        return parse_script(answer, topic=topic, language=tag)
 
     def write_visual_prompt(self, text: str, category: Category, style: Style) -> str:
         """Ask the model for a one-paragraph picture description for ``text`` (at most 400 characters)."""

@@ -139,3 +139,44 @@ def scene_image_prompt(visual_prompt: str, style: Style, scene_text: str) -> str
         parts.append(f"This moment of the video: {scene}")
     parts.append("A background for a short video: no text, no letters, no logos, no watermark")
     return ". ".join(part for part in parts if part) + "."
+
+
+SCRIPT_SYSTEM = (
+    "You write the narration of short vertical videos (Reels, Shorts, TikTok) about a topic. A voice "
+    "reads it aloud with captions, scene by scene, over a picture or stock clip for each scene. Open with "
+    "a hook, explain or tell in short spoken sentences, close with a line that lands. Be accurate: state "
+    "only what is well established, and no invented numbers or quotes. Each scene's text is plain spoken "
+    "words: no markdown, no emoji, no hashtags, no stage directions, no scene numbers, no quotation marks "
+    "around it. Each scene's visual_prompt describes its picture (a concrete subject, setting, light; no "
+    "text, logos or real people) in under 40 words, in English; its search_terms are two or three short "
+    'English stock-footage searches ("sleeping person", "night city").'
+)
+
+
+def script_messages(
+    topic: str,
+    category: Category | None,
+    *,
+    length_seconds: int,
+    words: int,
+    scenes: int,
+    language: str | None,
+) -> list[dict[str, str]]:
+    """The chat messages that ask for a script about ``topic`` of about ``words`` words in ``scenes`` scenes.
+
+    ``words`` is what ``length_seconds`` holds at a normal speaking rate; the
+    model is told both, since models count words better than seconds.
+    """
+    lines = [
+        f"Topic: {' '.join(topic.split())}",
+        f"Length: {length_seconds} seconds read aloud: about {words} words in all, "
+        f"in {scenes} scenes of one or two sentences each.",
+    ]
+    if category is not None:
+        lines.append(f"Mood: {category.name} ({', '.join(category.mood)}).")
+    if language is not None:
+        lines.append(
+            f"Write the scene texts in the language whose BCP 47 tag is {language}, in its usual script; "
+            "keep visual_prompt and search_terms in English."
+        )
+    return [{"role": "system", "content": SCRIPT_SYSTEM}, {"role": "user", "content": "\n".join(lines)}]

@@ -30,7 +30,10 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "render", help="render one video", description="Write, voice and render one video."
     )
-    parser.add_argument("--category", default="motivation", help="content category (see `oasis categories`)")
+    parser.add_argument(
+        "--category",
+        help="content category (see `oasis categories`; default: motivation, or the nearest to --topic)",
+    )
     parser.add_argument("--style", default="cinematic", help="visual style (see `oasis styles`)")
     parser.add_argument(
         "--output", "-o", type=Path, help="MP4 file to write (default: ./oasis-<category>-<time>.mp4)"
@@ -41,6 +44,12 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--rate", type=float, default=1.0, help="speaking speed, 0.5 to 2.0")
     parser.add_argument("--quote", help="speak this text instead of a written quote")
+    parser.add_argument(
+        "--topic", help='write a narrated script about this topic ("why sleep matters"), told in scenes'
+    )
+    parser.add_argument(
+        "--length", type=float, default=30, help="seconds of narration for --topic, 15 to 90 (default 30)"
+    )
     parser.add_argument(
         "--language",
         help="the video's language, a tag such as fr, zh or pt-BR: the quote is written in it and, "
@@ -82,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         providers=providers,
         language=args.language,
         captions=caption_choice(args),
+        topic=args.topic,
+        length=args.length,
     )
     with progress(args, STAGE_LABELS[RenderStage.QUEUED]) as report:
         result = studio.run(plan, lambda stage, percent: report(STAGE_LABELS[stage], percent))
@@ -102,6 +113,7 @@ def _result_fields(result: Any) -> dict[str, Any]:
     import attrs
 
     fields = attrs.asdict(result, recurse=False)
+    fields["scenes"] = [attrs.asdict(scene) for scene in result.scenes]
     return {
         name: str(value.resolve()) if isinstance(value, Path) else value for name, value in fields.items()
     }

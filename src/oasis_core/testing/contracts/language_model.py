@@ -13,13 +13,17 @@ from oasis_core.domain.media import MAX_TEXT_LENGTH
 from oasis_core.errors import InvalidInput
 from oasis_core.ports.language_model import model_languages, write_quote
 from oasis_core.testing.contracts.base import ProviderContract
+from oasis_core.testing.contracts.script_writer import ScriptWriterContract
 
 _QUOTE_MARKS = ('"', "'", "“", "”", "‘", "’", "«", "»")
 _MARKDOWN = ("*", "#", "`")
 
 
-class LanguageModelContract(ProviderContract):
-    """Subclass as ``Test…`` with a ``provider`` fixture returning a ready instance."""
+class LanguageModelContract(ScriptWriterContract, ProviderContract):
+    """Subclass as ``Test…`` with a ``provider`` fixture returning a ready instance.
+
+    Includes :class:`ScriptWriterContract`, which a model without ``write_script`` skips.
+    """
 
     kind = PortKind.LLM
 

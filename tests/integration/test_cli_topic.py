@@ -1,0 +1,60 @@
+"""``oasis render --topic``: a narrated script told in scenes, each cut where its first word is spoken."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from tests.integration.test_cli import oasis
+from tests.media_checks import frames_rgb, probe
+
+from oasis_core.ports.provider import ProviderConfig
+from oasis_core.services.scene_cuts import plan_shots, scene_starts
+from oasis_plugins.espeak.speech_engine import EspeakSpeechEngine
+
+TOP_BAND = (0.02, 0.16)
+"""The band of the frame, as fractions of its height, compared: above every caption and the end card."""
+
+
+def _band(frame: np.ndarray) -> np.ndarray:
+    height = frame.shape[0]
+    return frame[int(height * TOP_BAND[0]) : int(height * TOP_BAND[1])].astype(np.int16)
+
+
+def _difference(one: np.ndarray, two: np.ndarray) -> float:
+    return float(np.abs(_band(one) - _band(two)).mean())
+
+
+def test_a_topic_becomes_a_30_second_video_in_scenes_cut_at_their_first_words(tmp_path: Path) -> None:
+    result = oasis(
+        "render", "--topic", "why sleep matters", "--length", "30", "--speech", "espeak",
+        "--llm", "offline", "--visuals", "procedural", "--output", "sleep.mp4", "--json", "--quiet",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    scenes = [scene["text"] for scene in answer["scenes"]]
+    assert len(scenes) >= 4
+    assert answer["text"] == " ".join(scenes)
+    assert scenes[0].startswith("On why sleep matters")  # the hook names the topic
+    assert all(scene["visual_prompt"] and scene["search_terms"] for scene in answer["scenes"])
+
+    video = tmp_path / "sleep.mp4"
+    found = probe(video)
+    assert 25 <= found.video_seconds <= 35, found.video_seconds
+
+    # the same engine, voice and text give the same word timings: where each scene must start
+    speech = EspeakSpeechEngine(ProviderConfig()).synthesize(answer["text"], tmp_path)
+    starts = scene_starts(speech.words, scenes)
+    cuts = [start for start, _, _ in plan_shots(starts, found.video_seconds)][1:]
+    assert len(cuts) >= 3 and all(cut in starts for cut in cuts)
+    fps = found.fps
+    before = {round((cut - 0.9) * fps) for cut in cuts} | {round((cut - 0.45) * fps) for cut in cuts}
+    after = {round((cut + 0.45) * fps) for cut in cuts}
+    frames = frames_rgb(video, before | after)
+    for cut in cuts:
+        early, late = frames[round((cut - 0.9) * fps)], frames[round((cut - 0.45) * fps)]
+        new = frames[round((cut + 0.45) * fps)]
+        within, across = _difference(early, late), _difference(late, new)
+        assert across > 6 and across > 3 * within, (cut, within, across)
