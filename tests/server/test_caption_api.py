@@ -175,3 +175,19 @@ def test_a_bad_preview_request_is_a_400_naming_the_field(
 
 def test_a_preview_needs_a_signed_in_user(client: TestClient[Any]) -> None:
     assert client.post("/api/captions/preview", json={}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("captions", "field"),
+    [
+        ({"uppercase": 0}, "captions.uppercase"),
+        ({"size": "60"}, "captions.size"),
+        ({"preset": 1}, "captions.preset"),
+    ],
+)
+def test_a_preview_takes_no_value_of_the_wrong_type(
+    client: TestClient[Any], token: str, captions: dict[str, Any], field: str
+) -> None:
+    answer = client.post("/api/captions/preview", json={"captions": captions}, headers=auth(token))
+    assert answer.status_code == 400, answer.text
+    assert field in answer.json()["fields"], answer.json()

@@ -9,12 +9,15 @@ named, never given as a path: a user must not point the server at its files.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from typing import Annotated, Any, TypeVar
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.params import Body
 
@@ -35,9 +38,11 @@ from oasis_core.errors import InvalidInput
 from oasis_core.ports.compositor import CaptionPreviews
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import SignedIn, provide_user
-from oasis_server.api.schemas import error_responses
+from oasis_server.api.schemas import FileOperation, error_responses
 
 PREVIEW_TEXT = "Every word lights up as it is spoken"
+T = TypeVar("T")
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.DOTALL)
 
 PresetId = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["boxed"])]
 FontName = Annotated[
@@ -110,6 +115,19 @@ class PreviewIn(msgspec.Struct, forbid_unknown_fields=True):
     aspect: AspectId | None = None
 
 
+def decode_strictly(body: bytes, kind: type[T]) -> T:
+    """``body`` as ``kind``, without the lenient conversions route parameters get (``0`` for false, ``"16"`` for 16).
+
+    Raises :class:`ValidationException` naming the field, answered 400 like any malformed body.
+    """
+    try:
+        return msgspec.json.decode(body or b"{}", type=kind, strict=True)
+    except msgspec.ValidationError as exc:
+        found = _AT.match(str(exc))
+        message, path = (found["message"], found["path"]) if found else (str(exc), "")
+        raise ValidationException(extra=[{"key": path or "body", "message": message}]) from None
+
+
 def compositor(context: ServerContext) -> Any:
     """The server's default compositor (it needs no key)."""
     kind = PortKind.COMPOSITOR
@@ -151,9 +169,9 @@ class CaptionController(Controller):
     @post(
         "/preview",
         operation_id="previewCaptions",
+        operation_class=FileOperation,
         summary="A PNG still of a caption style",
         status_code=200,
-        sync_to_thread=True,
         media_type="image/png",
         responses={
             200: ResponseSpec(
@@ -164,19 +182,25 @@ class CaptionController(Controller):
             **error_responses(400, 401),
         },
     )
-    def preview(
+    async def preview(
         self,
         data: Annotated[PreviewIn, Body(schema_extra={"additionalProperties": False})],
+        request: Request[Any, Any, Any],
         user: SignedIn,
         state: State,
     ) -> Response[bytes]:
         """The text's first phrase drawn in the style over a neutral background, its second word highlighted."""
-        style = data.captions.style() if data.captions else caption_style()
-        aspect = get_aspect(data.aspect or "9:16")
-        drawer = previews(state.ctx)
-        drawer.check_caption_style(style)
-        png = drawer.caption_preview(style, aspect, data.text or PREVIEW_TEXT)
+        asked = decode_strictly(await request.body(), PreviewIn)
+        png = await sync_to_thread(_preview, state.ctx, asked)
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _preview(context: ServerContext, asked: PreviewIn) -> bytes:
+    style = asked.captions.style() if asked.captions else caption_style()
+    aspect = get_aspect(asked.aspect or "9:16")
+    drawer = previews(context)
+    drawer.check_caption_style(style)
+    return drawer.caption_preview(style, aspect, asked.text or PREVIEW_TEXT)
 
 
 ROUTES: list[Any] = [CaptionController]
