@@ -74,10 +74,18 @@ def fake_speech(tmp_path: Path, text: str = "Steady hands and patient hearts wil
     return FakeSpeechEngine().synthesize(text, tmp_path)
 
 
-def test_an_espeak_voice_is_brought_to_broadcast_loudness(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Waste no more time arguing.",
+        # hisses and pops: espeak's peakiest sounds, which AAC lifts most after the limiter
+        "Sss. Shh! Fricatives, sibilants and plosives: pop, pick, tick, kiss.",
+    ],
+)
+def test_an_espeak_voice_is_brought_to_broadcast_loudness(tmp_path: Path, text: str) -> None:
     from oasis_plugins.espeak import EspeakSpeechEngine
 
-    speech = EspeakSpeechEngine(ProviderConfig()).synthesize("Waste no more time arguing.", tmp_path)
+    speech = EspeakSpeechEngine(ProviderConfig()).synthesize(text, tmp_path)
     raw, rate = decoded_audio(speech.audio_path)
     assert rate == 22050 and measured_loudness(raw, rate).integrated < TARGET - 2  # espeak speaks quietly
     assert_broadcast_level(compose(tmp_path, speech))

@@ -27,10 +27,13 @@ Audio = npt.NDArray[np.float32]
 RATE = 48000
 TARGET_LUFS = -14.0
 """Integrated programme loudness the platforms normalise to."""
-TRUE_PEAK_CEILING = -1.5
-"""dBTP the limiter holds; 0.5 dB under the -1 dBTP rule, because AAC encoding lifts peaks a little."""
+TRUE_PEAK_CEILING = -2.5
+"""dBTP the limiter holds: 1.5 dB under the -1 dBTP rule, because AAC lifts a limited voice's peaks (up to 0.9 dB seen)."""
 MAX_GAIN_DB = 45.0
 """The most a quiet voice is lifted: beyond this it is noise, not a voice."""
+MAX_LIMITING_DB = 12.0
+"""The most gain added to make up for the limiter: a voice squeezed harder than this loses its shape, so
+it stays a little under the target instead (such voices measure about -14.7 LUFS)."""
 SILENCE = -70.0
 """BS.1770's absolute gate: a programme quieter than this is treated as silence."""
 
@@ -43,7 +46,7 @@ _OVERSAMPLE = 4
 _CHUNK = 65536
 _TAPS = 16
 _KAISER_BETA = 6.0
-_AHEAD, _HOLD = 6, 20
+_AHEAD, _HOLD = 4, 10
 _ROUNDS = 8
 
 
@@ -166,8 +169,8 @@ def limiter_gain(
 ) -> npt.NDArray[np.float32] | None:
     """Per sample, the gain that holds 1 ms blocks with true ``peaks`` under ``ceiling`` (``None``: no need).
 
-    The gain each block needs is held for 20 ms and looked ahead 5 ms (a
-    minimum over that window), then averaged over 11 ms and drawn as a
+    The gain each block needs is held for 10 ms and looked ahead 4 ms (a
+    minimum over that window), then averaged over 7 ms and drawn as a
     straight line from each block's start to the next; every value averaged
     is at most the gain the block and its neighbours need, so the smoothed gain never lets a peak
     through, and it never jumps (a jump would click).
@@ -205,6 +208,7 @@ def normalised(audio: Audio, target: float = TARGET_LUFS, ceiling_db: float = TR
         return audio
     ceiling = 10 ** (ceiling_db / 20)
     change = min(target - level, MAX_GAIN_DB)
+    most = min(change + MAX_LIMITING_DB, MAX_GAIN_DB)
     # a block this far under the ceiling cannot reach it even at the most gain: no need to interpolate it
     peaks = block_peaks(audio, RATE // 1000, ceiling * 10 ** (-(MAX_GAIN_DB + 6) / 20))
     best: tuple[float, float, npt.NDArray[np.float32] | None] | None = None  # (miss, change, curve)
@@ -218,12 +222,12 @@ def normalised(audio: Audio, target: float = TARGET_LUFS, ceiling_db: float = TR
         reached = gated_loudness(block_loudness(audio, weighted * (gain * curve)))
         if best is None or abs(reached - target) < best[0]:
             best = (abs(reached - target), change, curve)
-        if abs(reached - target) < 0.2 or change >= MAX_GAIN_DB:
+        if abs(reached - target) < 0.2 or change >= most:
             break
         # the harder it limits, the less a dB of gain adds: step by the slope seen so far (secant)
         slope = 1.0 if tried is None else (reached - tried[1]) / (change - tried[0] or 1e-9)
         tried = (change, reached)
-        change = min(change + (target - reached) / min(1.0, max(slope, 0.1)), MAX_GAIN_DB)
+        change = min(change + (target - reached) / min(1.0, max(slope, 0.1)), most)
     assert best is not None
     _, change, curve = best  # the gain and limiter that were measured together, never a later guess
     scale = np.float32(10 ** (change / 20))
