@@ -165,3 +165,27 @@ def test_a_render_draws_each_preset_where_its_position_says(tmp_path: Path, pres
         assert np.median(band) < GREY * 0.6
     else:
         assert np.median(band) > GREY * 0.7
+
+
+def test_the_sdk_refuses_a_font_the_compositor_cannot_find_before_any_work(tmp_path: Path) -> None:
+    from oasis_core import PortKind, Studio
+    from oasis_core.testing import fake_catalog
+
+    catalog = fake_catalog()
+    catalog.add(PortKind.COMPOSITOR, PyAVCompositor, plugin="pyav")
+    studio = Studio(catalog, data_dir=tmp_path, environ={})
+    with pytest.raises(InvalidInput) as caught:
+        studio.plan(
+            quote="Hi.",
+            output=tmp_path / "x.mp4",
+            providers={"compositor": "pyav"},
+            captions=caption_style(font="No Such Font"),
+        )
+    assert caught.value.field == "captions.font"
+    plan = studio.plan(
+        quote="Hi.",
+        output=tmp_path / "x.mp4",
+        providers={"compositor": "pyav"},
+        captions=caption_style(font="Lato"),
+    )
+    assert plan.captions.font == "Lato"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +226,22 @@ def test_a_request_takes_a_preset_name_or_saved_settings() -> None:
     assert isinstance(saved.captions, CaptionStyle) and saved.captions.size == 70
     with pytest.raises(InvalidInput):
         RenderRequest(text="Hello there", visual_prompt="x", style="cinematic", captions="fancy")
+
+
+def test_the_sdk_renders_with_the_style_it_is_given(tmp_path: Path) -> None:
+    from oasis_core import Studio, caption_style
+    from oasis_core.testing import fake_catalog
+
+    studio = Studio(fake_catalog(), data_dir=tmp_path / "data", environ={})
+    style = caption_style("bold", position="bottom", words_per_phrase=2)
+    plan = studio.plan(quote="One two three four five six.", output=tmp_path / "a.mp4", captions=style)
+    assert plan.captions == style
+    described = json.loads(studio.run(plan).path.read_text(encoding="utf-8"))
+    assert max(len(phrase) for phrase in described["phrases"]) == 2
+    assert studio.plan(quote="Hi.", output=tmp_path / "b.mp4", captions="minimal").captions == caption_style(
+        "minimal"
+    )
+    assert studio.plan(quote="Hi.", output=tmp_path / "c.mp4").captions == caption_style()
+    with pytest.raises(InvalidInput) as caught:
+        studio.render(quote="Hi.", output=tmp_path / "d.mp4", captions="fancy")
+    assert caught.value.field == "captions.preset"

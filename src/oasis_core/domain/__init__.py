@@ -1,5 +1,6 @@
 """The nouns of Oasis: plain attrs objects with no I/O."""
 
+from oasis_core.domain.caption_style import CAPTION_PRESETS, CaptionPosition, CaptionStyle, caption_style
 from oasis_core.domain.captions import CaptionPhrase, CaptionSegment
 from oasis_core.domain.catalogue import (
     CATEGORIES,
@@ -40,6 +41,7 @@ from oasis_core.domain.video import RenderStage, Video, VideoStatus, overall_pro
 __all__ = [
     "ASPECTS",
     "ASPECT_IDS",
+    "CAPTION_PRESETS",
     "CATEGORIES",
     "CATEGORY_IDS",
     "DEFAULT_ASPECT",
@@ -50,7 +52,9 @@ __all__ = [
     "ApiKey",
     "Aspect",
     "CaptionPhrase",
+    "CaptionPosition",
     "CaptionSegment",
+    "CaptionStyle",
     "Category",
     "KeyStatus",
     "PostStatus",
@@ -68,6 +72,7 @@ __all__ = [
     "VideoStatus",
     "Visuals",
     "WordTiming",
+    "caption_style",
     "get_aspect",
     "get_category",
     "get_style",
