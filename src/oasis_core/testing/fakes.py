@@ -175,6 +175,7 @@ class FakeCompositor:
             "duration": composition.duration,
             "voice": composition.speech.voice,
             "language": composition.language,
+            "scenes": [[scene.start, scene.end] for scene in composition.visuals.scenes],
         }
         composition.output_path.write_text(json.dumps(description), encoding="utf-8")
         composition.thumbnail_path.write_bytes(b"fake thumbnail")

@@ -30,6 +30,15 @@ from oasis_server.api.deps import CurrentUser, SignedIn, provide_user
 from oasis_server.api.errors import not_found
 from oasis_server.api.media import MediaLinks
 from oasis_server.api.schemas import error_responses
+from oasis_server.api.scripts import (
+    Scenes,
+    ScriptOut,
+    Seconds,
+    Topic,
+    scenes_from,
+    write_script_answer,
+)
+from oasis_server.api.scripts import usage_of as _usage_of
 from oasis_server.db.models import ScheduledPost, Video
 from oasis_server.jobs.heartbeat import waiting_message
 from oasis_server.jobs.submit import VideoSpec, submit_video
@@ -87,9 +96,11 @@ class VideoIn(msgspec.Struct, tag_field="type", tag="video", forbid_unknown_fiel
     """Render a video; answered at once with its id while a worker renders it."""
 
     category: CategoryId
-    content: Text
-    visual_prompt: Text
     style: StyleId
+    content: Text | None = None
+    """The text to speak; or give ``scenes`` instead."""
+    visual_prompt: Text | None = None
+    """The picture; with ``scenes``, used for a scene without its own (left out: the first scene's)."""
     title: Title | None = None
     description: Description | None = None
     voice: VoiceId | None = None
@@ -98,9 +109,21 @@ class VideoIn(msgspec.Struct, tag_field="type", tag="video", forbid_unknown_fiel
     language: LanguageTag | None = None
     captions: CaptionsIn | None = None
     """How the captions look (see ``GET /api/captions``); left out: the classic look."""
+    scenes: Scenes | None = None
+    """A script's scenes instead of ``content``: spoken in order, each cut to its own picture."""
 
 
-GenerateIn = QuoteIn | VisualPromptIn | VideoIn
+class ScriptIn(msgspec.Struct, tag_field="type", tag="script", forbid_unknown_fields=True):
+    """Write a narrated script about a topic, in scenes, about ``length`` seconds (15–90, default 30) long."""
+
+    topic: Topic
+    category: CategoryId | None = None
+    length: Seconds | None = None
+    language: LanguageTag | None = None
+    providers: ProvidersIn | None = None
+
+
+GenerateIn = QuoteIn | VisualPromptIn | VideoIn | ScriptIn
 
 
 class ContentOut(msgspec.Struct):
@@ -114,14 +137,6 @@ class ContentOut(msgspec.Struct):
     author: str | None = None
     provider: str | None = None
     usage: dict[str, int] = msgspec.field(default_factory=dict)
-
-
-def _usage_of(provider: object) -> dict[str, int]:
-    """The counts a provider keeps in its optional ``usage`` attribute (whole numbers only)."""
-    usage = getattr(provider, "usage", None)
-    if not isinstance(usage, dict):
-        return {}
-    return {str(name): int(value) for name, value in usage.items() if isinstance(value, int) and value}
 
 
 class VideoAccepted(msgspec.Struct):
@@ -300,19 +315,33 @@ class VideoController(Controller):
             **error_responses(400, 401, 429, 503),
         },
     )
-    def generate(self, data: JSONBody[GenerateIn], user: SignedIn, state: State) -> Response[ContentOut]:
-        """``type`` picks the work: ``quote`` and ``visual_prompt`` answer 200, ``video`` 202 with its id.
+    def generate(
+        self, data: JSONBody[GenerateIn], user: SignedIn, state: State
+    ) -> Response[ContentOut | ScriptOut]:
+        """``type`` picks the work: ``quote``, ``visual_prompt`` and ``script`` answer 200, ``video`` 202 with its id.
 
         A video is refused with 429 (and ``Retry-After``) while the user has as many queued or rendering
         as their limit, and with 400 when its text cannot be spoken within ``OASIS_MAX_VIDEO_SECONDS``.
         """
         context: ServerContext = state.ctx
         requested = data.providers.chosen() if data.providers else {}
+        if isinstance(data, ScriptIn):
+            script = write_script_answer(
+                context,
+                user.id,
+                topic=data.topic,
+                category=data.category,
+                length=data.length,
+                language=data.language,
+                requested=requested,
+            )
+            return Response(script)
         if isinstance(data, VideoIn):
             spec = VideoSpec(
                 category=data.category,
-                content=data.content,
-                visual_prompt=data.visual_prompt,
+                content=data.content or "",
+                visual_prompt=data.visual_prompt or "",
+                scenes=scenes_from(data.scenes),
                 style=data.style,
                 title=data.title,
                 description=data.description,

@@ -131,6 +131,9 @@ class Video(Base):
     usage: Mapped[dict[str, Any]] = mapped_column(JSONText(), default=dict)
     captions: Mapped[dict[str, Any] | None] = mapped_column(JSONText(), nullable=True)
     """The caption style's settings (``CaptionStyle.settings()``); ``NULL``: the classic look."""
+    scenes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONText(), nullable=True)
+    """A script's scenes (``text``, ``visual_prompt``, ``search_terms``), whose texts joined are ``content``;
+    ``NULL``: a video of one text."""
 
 
 class SocialAccount(Base):

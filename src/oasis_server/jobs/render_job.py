@@ -31,6 +31,7 @@ from oasis_core.ports.blob_store import BlobStore
 from oasis_core.services.render import RenderProviders, RenderRequest, render_video, store_video
 from oasis_server.api.context import ServerContext
 from oasis_server.api.media import media_path
+from oasis_server.api.scripts import loaded_scenes
 from oasis_server.db.models import Video
 from oasis_server.db.types import utcnow
 from oasis_server.jobs import leases
@@ -275,6 +276,7 @@ class VideoRenderer:
             category=video.category,
             max_seconds=self.context.settings.max_video_seconds,
             captions=video.captions,
+            scenes=loaded_scenes(video.scenes),
         )
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as temp:
             work = Path(temp) / "work"

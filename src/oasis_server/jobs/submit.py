@@ -17,11 +17,13 @@ from oasis_core.domain.caption_style import CaptionStyle
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.language import optional_language_tag
 from oasis_core.domain.media import get_aspect, validate_text
+from oasis_core.domain.script import MAX_SCRIPT_TEXT, ScriptScene, narration
 from oasis_core.errors import InvalidInput
 from oasis_core.ports.compositor import CaptionPreviews
 from oasis_core.ports.speech_engine import find_voice
 from oasis_core.services.render import language_voice
 from oasis_server.api.context import ServerContext
+from oasis_server.api.scripts import stored_scenes
 from oasis_server.db.models import Video
 from oasis_server.db.types import utcnow
 from oasis_server.jobs.limits import check_queue, check_speech_length, hold_queue
@@ -54,6 +56,8 @@ class VideoSpec:
     providers: dict[str, str | None] = field(factory=dict, converter=_providers)
     language: str | None = None
     captions: CaptionStyle | None = None
+    scenes: tuple[ScriptScene, ...] = ()
+    """A script's scenes instead of ``content`` (which must then be empty)."""
 
 
 @frozen
@@ -70,6 +74,7 @@ class CheckedVideo:
     aspect: str
     providers: dict[str, str]
     captions: CaptionStyle | None = None
+    scenes: tuple[ScriptScene, ...] = ()
 
 
 def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> CheckedVideo:
@@ -77,9 +82,8 @@ def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> Checke
     category = get_category(spec.category)
     get_style(spec.style)
     aspect = get_aspect(spec.aspect or "9:16")
-    content = validate_text(spec.content, field_name="content", limit=MAX_TEXT)
+    content, visual_prompt = _words_and_picture(spec)
     check_speech_length(content, context.settings.max_video_seconds)
-    visual_prompt = validate_text(spec.visual_prompt, field_name="visual_prompt", limit=MAX_TEXT)
     title = " ".join((spec.title or "").split()) or f"{category.name} video"
     if len(title) > MAX_TITLE:
         raise InvalidInput(f"The title is longer than {MAX_TITLE} characters", field="title")
@@ -120,7 +124,21 @@ def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> Checke
         aspect.id,
         chosen,
         spec.captions,
+        spec.scenes,
     )
+
+
+def _words_and_picture(spec: VideoSpec) -> tuple[str, str]:
+    """The text to speak and the video's visual prompt: given, or (with scenes) drawn from the scenes."""
+    if not spec.scenes:
+        content = validate_text(spec.content, field_name="content", limit=MAX_TEXT)
+        return content, validate_text(spec.visual_prompt, field_name="visual_prompt", limit=MAX_TEXT)
+    if spec.content.strip():
+        raise InvalidInput("Give content or scenes, not both", field="content")
+    content = validate_text(narration(spec.scenes), field_name="scenes", limit=MAX_SCRIPT_TEXT)
+    prompts = [spec.visual_prompt, *(scene.visual_prompt for scene in spec.scenes)]
+    visual_prompt = next((p for p in prompts if p.strip()), "")
+    return content, validate_text(visual_prompt, field_name="visual_prompt", limit=MAX_TEXT)
 
 
 def submit_video(context: ServerContext, user_id: str, spec: VideoSpec) -> str:
@@ -149,6 +167,7 @@ def submit_video(context: ServerContext, user_id: str, spec: VideoSpec) -> str:
             voice=checked.voice,
             providers=checked.providers,
             captions=checked.captions.settings() if checked.captions else None,
+            scenes=stored_scenes(checked.scenes),
             status="processing",
             stage="queued",
             progress=0,
