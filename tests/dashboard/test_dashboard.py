@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from tests.dashboard.conftest import BROWSER_ZONE, ConsoleWatch, LiveServer, Screenshots
+from tests.fakes.tiktok_api import DISPLAY_NAME, FakeTikTok
+from tests.server.publishing_support import tiktok_env
 
 try:
     from playwright.sync_api import expect
@@ -85,17 +90,39 @@ def wait_for_render(page: Any) -> list[int]:
         page.wait_for_timeout(200)
 
 
+@pytest.fixture
+def tiktok() -> Iterator[FakeTikTok]:
+    """A fake TikTok: scheduling reads the creator's options from it."""
+    fake = FakeTikTok()
+    with fake.running():
+        yield fake
+
+
+@pytest.fixture
+def tiktok_live(tmp_path: Path, tiktok: FakeTikTok) -> Iterator[LiveServer]:
+    """A live server whose TikTok is the fake."""
+    live = LiveServer(tmp_path, tiktok_env(tiktok))
+    live.start()
+    yield live
+    live.stop()
+
+
 def test_create_render_play_and_schedule(
-    server: LiveServer, browser_context: Any, console: ConsoleWatch, shots: Screenshots
+    tiktok_live: LiveServer,
+    tiktok: FakeTikTok,
+    browser_context: Any,
+    console: ConsoleWatch,
+    shots: Screenshots,
 ) -> None:
+    server = tiktok_live
     page = open_page(browser_context, console)
     register(page, server, "Ada Admin", "ada@example.com")
 
-    # connect TikTok with a pasted token: scheduling needs only the account
+    # connect TikTok with a pasted token
     go(page, server, "social")
     card = '[data-platform="tiktok"]'
     page.click(f"{card} details:has(.token-form) summary")
-    page.fill(f"{card} .token-form input[name=access_token]", "pasted-test-token")
+    page.fill(f"{card} .token-form input[name=access_token]", tiktok.issue_tokens()["access_token"])
     page.fill(f"{card} .token-form input[name=username]", "ada_makes")
     page.click(f"{card} .token-form button[type=submit]")
     expect(page.locator(f'{card}[data-status="active"]')).to_be_visible()
@@ -158,7 +185,21 @@ def test_create_render_play_and_schedule(
     page.click(f"{card} .schedule-toggle")
     form = f"{card} .schedule-form"
     expect(page.locator(f"{form} input[value=tiktok]")).to_be_checked()
+    # TikTok's required form: the creator's nickname, a privacy with no default, interactions off
+    # (stitches disabled: the creator turned them off), commercial content off, music confirmation
+    options = f'{form} [data-platform="tiktok"]'
+    expect(page.locator(options)).to_contain_text(DISPLAY_NAME)
+    privacy = page.locator(f'{options} select[name="options.tiktok.privacy_level"]')
+    expect(privacy).to_have_value("")
+    for name in ("disable_comment", "disable_duet", "disable_stitch", "brand_content_toggle"):
+        expect(page.locator(f'{options} input[name="options.tiktok.{name}"]')).not_to_be_checked()
+    expect(page.locator(f'{options} input[name="options.tiktok.disable_stitch"]')).to_be_disabled()
+    expect(page.locator(f"{options} .music")).to_contain_text("Music Usage Confirmation")
     page.fill(f"{form} textarea[name=content]", "Tiny steps #daily")
+    with console.expect_http_error(page, 400):  # no privacy chosen: the API names the field
+        page.click(f"{form} button[type=submit]")
+        expect(field_error(page, options, "options.tiktok.privacy_level")).to_contain_text("required")
+    privacy.select_option("SELF_ONLY")
     page.click(f"{form} button[type=submit]")
     expect(page.locator(f"{form} .message[role=status]")).to_contain_text("Scheduled on tiktok")
     page.click(f"{form} button[type=submit]")

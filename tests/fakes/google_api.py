@@ -24,7 +24,9 @@ Routes:
     byte is in; ``bytes */total`` asks how far the session got.
 
 Every API call needs ``Authorization: Bearer <a live access token>``.
-:attr:`FakeGoogle.completed_uploads` counts the videos created;
+:attr:`FakeGoogle.completed_uploads` counts the videos created; :attr:`FakeGoogle.inserts`
+records the snippet, status and query of each ``videos.insert``, which is refused as YouTube
+refuses it for a bad title, description, tags, category or privacy status;
 :meth:`FakeGoogle.interrupt_chunk` scripts a chunk that only partly arrives,
 fails or whose answer comes too late. The reply builders (:func:`quota_exceeded`
 …) make Google's error bodies for :meth:`FakeApi.fail_next`.
@@ -237,6 +239,50 @@ def backend_error(status: int = 503) -> Reply:
 # -- the fake ------------------------------------------------------------------------------------
 
 
+PRIVACY_STATUSES = ("public", "unlisted", "private")
+"""``status.privacyStatus`` values (the Data API's discovery document, ``VideoStatus``)."""
+
+
+def tags_length(tags: list[str]) -> int:
+    """The length YouTube counts for tags: a tag with a space counts as quoted, commas between tags count."""
+    return sum(len(tag) + (2 if " " in tag else 0) for tag in tags) + max(0, len(tags) - 1)
+
+
+def metadata_refusal(metadata: dict[str, Any]) -> Reply | None:
+    """The error YouTube answers for a video resource's snippet tags, category or status, or ``None``.
+
+    Sources: the discovery document's enums (``privacyStatus`` public/unlisted/private, boolean
+    ``selfDeclaredMadeForKids``/``containsSyntheticMedia``) and the metadata errors of
+    ``videos.insert`` (``invalidTags``: more than 500 characters in all or ``<``/``>``;
+    ``invalidCategoryId``) listed in ``platforms.md`` §B1.
+    """
+    snippet, status = metadata.get("snippet") or {}, metadata.get("status") or {}
+    tags = snippet.get("tags") or []
+    if not isinstance(tags, list) or any(not isinstance(t, str) or "<" in t or ">" in t for t in tags):
+        return api_error(400, "invalidTags", "The request metadata specifies invalid video keywords.")
+    if tags_length(tags) > 500:
+        return api_error(400, "invalidTags", "The request metadata specifies invalid video keywords.")
+    category = snippet.get("categoryId")
+    if category is not None and not (isinstance(category, str) and category.isdigit()):
+        return api_error(
+            400, "invalidCategoryId", "The snippet.categoryId property specifies an invalid category ID."
+        )
+    privacy = status.get("privacyStatus")
+    if privacy is not None and privacy not in PRIVACY_STATUSES:
+        return api_error(
+            400,
+            "invalidVideoMetadata",
+            f"Invalid value for status.privacyStatus: {privacy!r}.",
+            domain="global",
+        )
+    for flag in ("selfDeclaredMadeForKids", "containsSyntheticMedia"):
+        if flag in status and not isinstance(status[flag], bool):
+            return api_error(
+                400, "invalidVideoMetadata", f"Invalid value for status.{flag}.", domain="global"
+            )
+    return None
+
+
 @define
 class UploadSession:
     """One resumable upload session."""
@@ -308,6 +354,8 @@ class FakeGoogle(GoogleOAuth, FakeApi):
             self._failures.clear()
         self.reset_oauth()
         self.sessions: dict[str, UploadSession] = {}
+        self.inserts: list[dict[str, Any]] = []
+        """The ``video`` resource (``snippet``, ``status``) and query of each ``videos.insert`` accepted."""
         self.videos: dict[str, dict[str, Any]] = {}
         self.completed_uploads = 0
         self.chunk_faults: dict[int, ChunkFault] = {}
@@ -388,9 +436,13 @@ class FakeGoogle(GoogleOAuth, FakeApi):
             return api_error(
                 400, "invalidDescription", "The request metadata specifies an invalid video description."
             )
+        refused = metadata_refusal(metadata)
+        if refused is not None:
+            return refused
         session = UploadSession(secrets.token_urlsafe(12), metadata, total, query)
         with self._state_lock:
             self.sessions[session.id] = session
+            self.inserts.append({**metadata, "query": {name: values[0] for name, values in query.items()}})
         location = f"{self.url}/upload/youtube/v3/videos?uploadType=resumable&upload_id={session.id}"
         return Reply(200, None, headers={"Location": location, "X-GUploader-UploadID": session.id})
 

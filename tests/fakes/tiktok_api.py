@@ -366,6 +366,9 @@ class FakeTikTok(FakeApi):
             body = request.json() or {}
             post_info, source = body.get("post_info") or {}, body.get("source_info") or {}
             level = post_info.get("privacy_level")
+            # Direct Post reference: privacy_level must be one of creator_info's privacy_level_options
+            # (error privacy_level_option_mismatch); content-sharing guidelines: an unaudited client
+            # posts SELF_ONLY only (error unaudited_client_can_only_post_to_private_accounts).
             if level not in self.creator["privacy_level_options"]:
                 return api_error(
                     400, "privacy_level_option_mismatch", f"{level} is not an option of the creator."

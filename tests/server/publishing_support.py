@@ -182,11 +182,23 @@ def connect_tiktok(client: TestClient[Any], token: str, fake: FakeTikTok, **fiel
     return tokens
 
 
+PUBLIC_TIKTOK = {"tiktok": {"privacy_level": "PUBLIC_TO_EVERYONE"}}
+"""The options of a public TikTok post (TikTok posts must name their privacy)."""
+
+
 def schedule(
-    client: TestClient[Any], token: str, video_id: str, when: str, platforms: tuple[str, ...] = ("tiktok",)
+    client: TestClient[Any],
+    token: str,
+    video_id: str,
+    when: str,
+    platforms: tuple[str, ...] = ("tiktok",),
+    options: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Schedule ``video_id`` on ``platforms`` at ``when``; returns the posts."""
-    body = {"video_id": video_id, "platforms": list(platforms), "scheduled_time": when}
+    """Schedule ``video_id`` on ``platforms`` at ``when`` (TikTok posts public unless ``options`` say
+    otherwise); returns the posts."""
+    if options is None:
+        options = {name: value for name, value in PUBLIC_TIKTOK.items() if name in platforms}
+    body = {"video_id": video_id, "platforms": list(platforms), "scheduled_time": when, "options": options}
     response = client.post("/api/schedule", json=body, headers=auth(token))
     assert response.status_code == 201, response.text
     items: list[dict[str, Any]] = response.json()["items"]

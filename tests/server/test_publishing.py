@@ -18,6 +18,7 @@ from tests.fakes.tiktok_api import USERNAME, FakeTikTok, rate_limited, refused, 
 from tests.server.conftest import auth, register
 from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
     GATES,
+    PUBLIC_TIKTOK,
     account_row,
     clip_server_catalog,
     connect_pasted,
@@ -115,6 +116,7 @@ def test_the_caption_is_the_posts_content(
         "platforms": ["tiktok"],
         "scheduled_time": soon(-1),
         "content": "My own caption",
+        "options": PUBLIC_TIKTOK,
     }
     [item] = client.post("/api/schedule", json=body, headers=auth(token)).json()["items"]
     done = wait_for_post(context, item["id"], {"published", "failed"})
@@ -136,7 +138,8 @@ def test_a_post_of_a_video_still_rendering_waits_for_it(
     threading.Event().wait(1.0)
     waiting = post_row(context, item["id"])
     assert (waiting.status, waiting.attempts) == ("pending", 0)
-    assert tiktok.requests == []
+    # nothing but the creator info, read when the post was scheduled
+    assert [request.path for request in tiktok.requests] == ["/v2/post/publish/creator_info/query/"]
 
     gate.set()
     done = wait_for_post(context, item["id"], {"published", "failed"})
@@ -158,7 +161,7 @@ def test_a_post_of_a_video_that_failed_to_render_fails_with_the_reason(
         session.execute(update(Video).where(Video.id == video_id).values(status="failed", error="boom"))
     done = wait_for_post(context, item["id"], {"published", "failed"})
     assert (done.status, done.error) == ("failed", "The video failed to render, so it was not published")
-    assert tiktok.requests == []
+    assert tiktok.inits == []  # only the creator info was read, when the post was scheduled
 
 
 def test_a_rejected_token_is_refreshed_and_the_post_published(
@@ -166,8 +169,8 @@ def test_a_rejected_token_is_refreshed_and_the_post_published(
 ) -> None:
     token, user_id = owner
     tokens = connect_tiktok(client, token, tiktok)
-    tiktok.fail_next(token_invalid())
-    [item] = schedule(client, token, insert_finished_video(context, user_id, clip), soon(-1))
+    [item] = schedule(client, token, insert_finished_video(context, user_id, clip), soon(1.5))
+    tiktok.fail_next(token_invalid())  # after scheduling, which reads the creator info
     done = wait_for_post(context, item["id"], {"published", "failed"})
     assert done.status == "published", done.error
     assert done.attempts == 1
@@ -190,8 +193,8 @@ def test_a_rate_limit_puts_the_post_back_with_a_backoff_then_it_is_published(
 ) -> None:
     token, user_id = owner
     connect_tiktok(client, token, tiktok)
-    tiktok.fail_next(rate_limited("2"))
-    [item] = schedule(client, token, insert_finished_video(context, user_id, clip), soon(-1))
+    [item] = schedule(client, token, insert_finished_video(context, user_id, clip), soon(1.5))
+    tiktok.fail_next(rate_limited("2"))  # after scheduling, which reads the creator info
 
     def retried() -> bool:
         row = post_row(context, item["id"])
@@ -218,8 +221,8 @@ def test_a_permanent_refusal_fails_the_post_with_the_reason(
 ) -> None:
     token, user_id = owner
     connect_tiktok(client, token, tiktok)
-    tiktok.fail_next(refused("spam_risk_too_many_posts"))
-    [item] = schedule(client, token, insert_finished_video(context, user_id, clip), soon(-1))
+    [item] = schedule(client, token, insert_finished_video(context, user_id, clip), soon(1.5))
+    tiktok.fail_next(refused("spam_risk_too_many_posts"))  # after scheduling, which reads the creator info
     done = wait_for_post(context, item["id"], {"published", "failed"})
     assert done.status == "failed"
     assert (done.error or "").startswith(
@@ -249,10 +252,12 @@ def test_a_refused_token_fails_the_post_and_expires_the_account(
     client: TestClient[Any], context: ServerContext, owner: tuple[str, str], tiktok: FakeTikTok, clip: Path
 ) -> None:
     token, user_id = owner
-    connect_pasted(client, token, "tiktok", "act.unknown-to-tiktok-0000")  # no refresh token
+    connect_pasted(client, token, "tiktok", tiktok.issue_tokens()["access_token"])  # no refresh token
     first_video = insert_finished_video(context, user_id, clip)
-    [first] = schedule(client, token, first_video, soon(-1))
-    [second] = schedule(client, token, insert_finished_video(context, user_id, clip), soon(3))
+    [first] = schedule(client, token, first_video, soon(1.5))
+    [second] = schedule(client, token, insert_finished_video(context, user_id, clip), soon(4.5))
+    with tiktok._state:  # TikTok forgets the token after the posts were scheduled
+        tiktok.access_tokens.clear()
     done = wait_for_post(context, first["id"], {"published", "failed"})
     assert done.status == "failed"
     assert "connect the TikTok account again" in (done.error or "")
@@ -516,6 +521,7 @@ def test_an_automation_runs_end_to_end_through_the_api(
         "style": "cinematic",
         "platforms": ["TikTok"],
         "caption": "Happy new year",
+        "options": PUBLIC_TIKTOK,
     }
     created = client.post("/api/automations", json=body, headers=auth(token))
     assert created.status_code == 201, created.text

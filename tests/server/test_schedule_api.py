@@ -11,8 +11,10 @@ from litestar.testing import TestClient
 from tests.fakes.tiktok_api import FakeTikTok
 from tests.server.conftest import auth, register
 from tests.server.publishing_support import (  # noqa: F401 - pytest fixtures
+    PUBLIC_TIKTOK,
     clip_server_catalog,
     connect_pasted,
+    connect_tiktok,
     fresh_tiktok,
     insert_finished_video,
     open_gates,
@@ -35,11 +37,11 @@ def api_env(api_env: dict[str, str], tiktok: FakeTikTok) -> dict[str, str]:
 
 
 @pytest.fixture
-def owner(client: TestClient[Any]) -> tuple[str, str]:
+def owner(client: TestClient[Any], tiktok: FakeTikTok) -> tuple[str, str]:
     """A user with ``fake`` and ``tiktok`` connected: (token, id)."""
     token, body = register(client, "ada@example.com")
     connect_pasted(client, token, "fake", "fake-token")
-    connect_pasted(client, token, "tiktok", "act.not-used-here")
+    connect_tiktok(client, token, tiktok)
     return token, str(body["id"])
 
 
@@ -75,6 +77,7 @@ def test_one_post_per_platform(client: TestClient[Any], owner: tuple[str, str], 
             "platforms": ["tiktok", "FAKE", "tiktok"],
             "scheduled_time": iso(when),
             "content": "Hi",
+            "options": PUBLIC_TIKTOK,
         },
     )
     assert response.status_code == 201, response.text
@@ -99,7 +102,12 @@ def test_a_time_with_an_offset_is_stored_in_utc(
     response = post(
         client,
         token,
-        {"video_id": video, "platforms": ["tiktok"], "scheduled_time": f"{local.isoformat()}+02:00"},
+        {
+            "video_id": video,
+            "platforms": ["tiktok"],
+            "scheduled_time": f"{local.isoformat()}+02:00",
+            "options": PUBLIC_TIKTOK,
+        },
     )
     assert response.status_code == 201, response.text
     assert parse(response.json()["items"][0]["scheduled_time"]) == local.replace(tzinfo=UTC) - timedelta(
@@ -256,7 +264,9 @@ def test_list_get_change_and_cancel(
     token, _ = owner
     first, second = later(days=1).replace(microsecond=0), later(days=2).replace(microsecond=0)
     [late] = post(
-        client, token, {"video_id": video, "platforms": ["tiktok"], "scheduled_time": iso(second)}
+        client,
+        token,
+        {"video_id": video, "platforms": ["tiktok"], "scheduled_time": iso(second), "options": PUBLIC_TIKTOK},
     ).json()["items"]
     [early] = post(
         client, token, {"video_id": video, "platforms": ["fake"], "scheduled_time": iso(first)}

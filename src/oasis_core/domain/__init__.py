@@ -30,6 +30,7 @@ from oasis_core.domain.media import (
 )
 from oasis_core.domain.publishing import (
     AccountStatus,
+    PostingRules,
     PostStatus,
     PublishRequest,
     PublishResult,
@@ -58,6 +59,7 @@ __all__ = [
     "Category",
     "KeyStatus",
     "PostStatus",
+    "PostingRules",
     "PublishRequest",
     "PublishResult",
     "Quote",

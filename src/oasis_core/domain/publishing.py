@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from attrs import define, field, frozen
 
@@ -113,6 +114,32 @@ class PublishRequest:
     made_for_kids: bool = False
     synthetic_media: bool = True
     platform_id: str | None = None
+    options: Mapping[str, Any] = field(factory=dict)
+    """The post's options for this platform, as the publisher's ``check_options`` returned them
+    (empty for a post made without options: the publisher's defaults apply)."""
+
+
+@frozen
+class PostingRules:
+    """What an account may post now: the choices a post's options must come from.
+
+    ``privacy_options`` are the platform's own privacy values (TikTok's
+    ``privacy_level_options`` from its creator info; YouTube's fixed three);
+    the ``*_disabled`` flags are interactions the creator turned off, which a
+    post cannot turn on; ``max_duration_seconds`` is the longest video the
+    account may post; ``limits`` names the platform's text limits
+    (``title_chars``, ``caption_chars``, ``hashtags`` …) for a form to show.
+    """
+
+    platform: str
+    username: str | None = None
+    nickname: str | None = None
+    privacy_options: tuple[str, ...] = ()
+    comment_disabled: bool = False
+    duet_disabled: bool = False
+    stitch_disabled: bool = False
+    max_duration_seconds: float | None = None
+    limits: Mapping[str, int] = field(factory=dict)
 
 
 @frozen

@@ -28,6 +28,19 @@ members; the server uses them when present (``hasattr``):
 ``login(username: str, password: str, verification_code: str | None) -> SocialAccount``
     For platforms without OAuth (instagrapi): sign in and keep the session
     settings in ``SocialAccount.session`` so later calls reuse them.
+``posting_rules(account: SocialAccount) -> PostingRules``
+    What ``account`` may post now: the privacy choices, the interactions the
+    creator turned off, the longest video. TikTok asks its creator info
+    (its audit requires reading it whenever a post is prepared); platforms
+    with fixed choices answer them without a call. May refresh the tokens
+    in place, as ``publish`` does.
+``check_options(options: Mapping[str, Any], rules: PostingRules, request: PublishRequest, duration: float | None) -> dict[str, Any]``
+    Validate a post's options for this platform before anything is queued,
+    against ``rules`` and the words ``request`` carries (its ``video_path``
+    is a placeholder; ``duration`` is the video's, when known). Return the
+    options to store and later pass as ``PublishRequest.options``; raise
+    :class:`~oasis_core.errors.InvalidInput` whose ``field`` is the option's
+    name (``privacy_level``) when one is wrong.
 
 Client ids and secrets come through :class:`~oasis_core.ports.provider.ProviderConfig`
 settings (``client_id``, ``client_secret``, filled from the environment through

@@ -45,7 +45,8 @@ from instagrapi import Client
 from instagrapi import exceptions as ig
 from instagrapi.extractors import extract_media_v1
 
-from oasis_core.domain.publishing import PublishRequest, PublishResult, SocialAccount
+from oasis_core.domain.post_options import count_hashtags
+from oasis_core.domain.publishing import PostingRules, PublishRequest, PublishResult, SocialAccount
 from oasis_core.errors import (
     InvalidInput,
     NeedsCredentials,
@@ -54,6 +55,8 @@ from oasis_core.errors import (
     RetryableProviderError,
 )
 from oasis_core.ports.provider import ProviderConfig
+from oasis_plugins.instagram import options
+from oasis_plugins.instagram.options import MAX_CAPTION, MAX_HASHTAGS
 
 PROVIDER_ID = "instagram"
 PLATFORM = "instagram"
@@ -84,11 +87,6 @@ AUDIO_CODECS = frozenset({"aac"})
 MAX_AUDIO_RATE = 48_000
 PIXEL_FORMATS = frozenset({"yuv420p", "yuvj420p", "nv12"})
 
-MAX_CAPTION = 2200
-"""Instagram's caption limit, in characters."""
-
-MAX_HASHTAGS = 30
-"""Instagram refuses a caption with more hashtags than this."""
 
 # -- waits (seconds) ----------------------------------------------------------------------------------
 
@@ -125,7 +123,6 @@ _SESSIONID = re.compile(r"^(?P<user>\d+)(?:%3A|:)\S{20,}$")
 """An Instagram ``sessionid`` cookie: the account's numeric id, then an encoded ``:`` and a secret."""
 
 _TAG_JUNK = re.compile(r"[^\w]", flags=re.UNICODE)
-_HASHTAG = re.compile(r"#\w+", flags=re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
 
@@ -145,6 +142,12 @@ def build_caption(request: PublishRequest) -> str:
     tags = " ".join(dict.fromkeys(tag for tag in (hashtag(t) for t in request.tags) if tag))
     parts = (request.title.strip(), request.description.strip(), tags)
     return "\n\n".join(part for part in parts if part)
+
+
+def reel_caption(request: PublishRequest) -> str:
+    """The reel's caption: the post's ``caption`` option when it has one, else :func:`build_caption`."""
+    chosen = request.options.get("caption")
+    return chosen if isinstance(chosen, str) and chosen.strip() else build_caption(request)
 
 
 def _same_caption(a: str, b: str) -> bool:
@@ -615,18 +618,40 @@ class InstagramPublisher:
                     f"The sound is sampled at {info['audio_rate']} Hz; Instagram takes up to 48 kHz",
                     field="video",
                 )
-        caption = build_caption(request)
+        caption = reel_caption(request)
         if len(caption) > MAX_CAPTION:
             raise InvalidInput(
                 f"The caption (title, description and tags) has {len(caption)} characters; "
                 f"Instagram takes up to {MAX_CAPTION}",
                 field="description",
             )
-        tags = len(_HASHTAG.findall(caption))
+        tags = count_hashtags(caption)
         if tags > MAX_HASHTAGS:
             raise InvalidInput(
                 f"The caption has {tags} hashtags; Instagram takes up to {MAX_HASHTAGS}", field="tags"
             )
+
+    # -- a post's options ----------------------------------------------------------------------------
+
+    def posting_rules(self, account: SocialAccount) -> PostingRules:
+        """Instagram's fixed rules (no call is made): no privacy choice, reels up to 90 s, caption limits."""
+        return PostingRules(
+            platform="instagram",
+            username=account.username,
+            nickname=account.username,
+            max_duration_seconds=MAX_SECONDS,
+            limits={"caption_chars": MAX_CAPTION, "hashtags": MAX_HASHTAGS},
+        )
+
+    def check_options(
+        self,
+        chosen: Mapping[str, Any],
+        rules: PostingRules,
+        request: PublishRequest,
+        duration: float | None = None,
+    ) -> dict[str, Any]:
+        """A reel's options, checked (see :mod:`oasis_plugins.instagram.options`)."""
+        return options.check(chosen, rules, request, duration, built_caption=build_caption(request))
 
     # -- publishing --------------------------------------------------------------------------------
 
@@ -650,17 +675,23 @@ class InstagramPublisher:
                         provider=PROVIDER_ID,
                     )
                 return found
-            caption = build_caption(request)
+            caption = reel_caption(request)
             result = self._recent_duplicate(client, caption)
             if result is None:
                 with tempfile.TemporaryDirectory(prefix="oasis-instagram-") as folder:
-                    cover = write_cover(Path(request.video_path), Path(folder) / "cover.jpg")
+                    cover = write_cover(
+                        Path(request.video_path),
+                        Path(folder) / "cover.jpg",
+                        at=float(request.options.get("cover_time", 1.0)),
+                    )
+                    feed = request.options.get("share_to_feed")
                     media = self._call(
                         client.clip_upload,
                         Path(request.video_path),
                         caption,
                         thumbnail=cover,
                         configure_timeout=self.configure_timeout,
+                        **({} if feed is None else {"show_preview_in_feed": bool(feed)}),
                     )
                 result = PublishResult(str(media.pk), reel_url(media.code))
         if on_platform_id is not None:

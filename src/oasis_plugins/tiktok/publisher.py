@@ -29,10 +29,10 @@ from urllib.parse import quote
 
 from attrs import frozen
 
-from oasis_core.domain.publishing import PublishRequest, PublishResult, SocialAccount
+from oasis_core.domain.publishing import PostingRules, PublishRequest, PublishResult, SocialAccount
 from oasis_core.errors import NeedsCredentials, ProviderError, RetryableProviderError
 from oasis_core.ports.provider import ProviderConfig
-from oasis_plugins.tiktok import limits
+from oasis_plugins.tiktok import limits, options
 from oasis_plugins.tiktok.client import (
     CREATOR_INFO_PATH,
     DEFAULT_API_BASE_URL,
@@ -90,6 +90,20 @@ class CreatorInfo:
             duet_disabled=bool(data.get("duet_disabled")),
             stitch_disabled=bool(data.get("stitch_disabled")),
             max_duration=float(longest) if isinstance(longest, int | float) and longest > 0 else None,
+        )
+
+    def rules(self) -> PostingRules:
+        """The creator info as the :class:`PostingRules` a post's options are checked against."""
+        return PostingRules(
+            platform="tiktok",
+            username=self.username,
+            nickname=self.nickname,
+            privacy_options=self.privacy_options,
+            comment_disabled=self.comment_disabled,
+            duet_disabled=self.duet_disabled,
+            stitch_disabled=self.stitch_disabled,
+            max_duration_seconds=self.max_duration,
+            limits={"caption_chars": limits.MAX_CAPTION_CHARS},
         )
 
 
@@ -236,6 +250,25 @@ class TikTokPublisher:
         with self._connect() as client:
             client.revoke(account.access_token)
 
+    # -- a post's options ----------------------------------------------------------------------------
+    def posting_rules(self, account: SocialAccount) -> PostingRules:
+        """What the creator may post now, read from ``creator_info`` (TikTok asks apps to read it each time
+        a post is prepared: privacy options change when the account goes private)."""
+        with self._connect() as client:
+            session = _Session(self, client, account)
+            session.refresh_if_expiring()
+            return CreatorInfo.from_data(session.call("POST", CREATOR_INFO_PATH)).rules()
+
+    def check_options(
+        self,
+        chosen: Mapping[str, Any],
+        rules: PostingRules,
+        request: PublishRequest,
+        duration: float | None = None,
+    ) -> dict[str, Any]:
+        """A post's TikTok options, checked against ``rules`` (see :mod:`oasis_plugins.tiktok.options`)."""
+        return options.check(chosen, rules, request, duration)
+
     # -- publishing --------------------------------------------------------------------------------
     def check(self, request: PublishRequest) -> None:
         """Refuse, before any upload, a video or caption outside TikTok's limits (see :mod:`.limits`)."""
@@ -258,7 +291,9 @@ class TikTokPublisher:
                     return resumed
             facts = limits.check(request)
             creator = CreatorInfo.from_data(session.call("POST", CREATOR_INFO_PATH))
-            level = privacy_level(request.privacy, creator.privacy_options)
+            level = privacy_level(
+                request.options.get("privacy_level") or request.privacy, creator.privacy_options
+            )
             if creator.max_duration is not None and facts.duration > creator.max_duration:
                 raise ProviderError(
                     f"This TikTok account may post videos of up to {creator.max_duration:g} s; "
@@ -266,16 +301,7 @@ class TikTokPublisher:
                     provider=PROVIDER_ID,
                 )
             plan = limits.plan_chunks(facts.size, self.chunk_size)
-            post_info = {
-                "title": limits.caption(request),
-                "privacy_level": level,
-                "disable_comment": creator.comment_disabled,
-                "disable_duet": creator.duet_disabled,
-                "disable_stitch": creator.stitch_disabled,
-                "brand_content_toggle": False,
-                "brand_organic_toggle": False,
-                "is_aigc": request.synthetic_media,
-            }
+            post_info = options.post_info(request, creator.rules(), level)
             data = session.call(
                 "POST", VIDEO_INIT_PATH, body={"post_info": post_info, "source_info": plan.source_info()}
             )

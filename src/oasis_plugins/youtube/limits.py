@@ -84,6 +84,17 @@ def clean_description(description: str) -> str:
     return data[:MAX_DESCRIPTION_BYTES].decode(errors="ignore").rstrip()
 
 
+def tag_cost(tag: str, *, first: bool) -> int:
+    """What ``tag`` counts towards the 500 characters: a tag with a space counts as quoted (two more),
+    and every tag but the first adds the comma before it."""
+    return len(tag) + (2 if " " in tag else 0) + (0 if first else 1)
+
+
+def tags_length(tags: list[str] | tuple[str, ...]) -> int:
+    """The length YouTube counts for ``tags`` in all."""
+    return sum(tag_cost(tag, first=index == 0) for index, tag in enumerate(tags))
+
+
 def clean_tags(tags: tuple[str, ...] | list[str]) -> list[str]:
     """The tags YouTube accepts: no ``<``/``>``/commas, no duplicates, at most 500 characters in all.
 
@@ -97,7 +108,7 @@ def clean_tags(tags: tuple[str, ...] | list[str]) -> list[str]:
         tag = " ".join(raw.replace("<", " ").replace(">", " ").replace(",", " ").split()).lstrip("#")
         if not tag or tag.lower() in seen:
             continue
-        cost = len(tag) + (2 if " " in tag else 0) + (1 if kept else 0)
+        cost = tag_cost(tag, first=not kept)
         if total + cost > MAX_TAGS_CHARS:
             break
         kept.append(tag)

@@ -63,7 +63,7 @@ import os
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -76,10 +76,10 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaFileUpload
 
-from oasis_core.domain.publishing import PublishRequest, PublishResult, SocialAccount
+from oasis_core.domain.publishing import PostingRules, PublishRequest, PublishResult, SocialAccount
 from oasis_core.errors import InvalidInput, NeedsCredentials, ProviderError, RetryableProviderError
 from oasis_core.ports.provider import ProviderConfig
-from oasis_plugins.youtube import limits, oauth
+from oasis_plugins.youtube import limits, oauth, options
 
 PROVIDER_ID = oauth.PROVIDER_ID
 
@@ -445,7 +445,24 @@ class YouTubePublisher:
 
     def check(self, request: PublishRequest) -> None:
         """Refuse a video that is not a valid Short, before any upload (see :func:`limits.check`)."""
-        limits.check(request)
+        limits.check(self._resolve(request)[0])
+
+    def posting_rules(self, account: SocialAccount) -> PostingRules:
+        """YouTube's fixed choices (no call is made): see :func:`options.posting_rules`."""
+        return options.posting_rules(account)
+
+    def check_options(
+        self,
+        chosen: Mapping[str, Any],
+        rules: PostingRules,
+        request: PublishRequest,
+        duration: float | None = None,
+    ) -> dict[str, Any]:
+        """A post's YouTube options, checked (see :mod:`oasis_plugins.youtube.options`)."""
+        return options.check(chosen, rules, request, duration)
+
+    def _resolve(self, request: PublishRequest) -> tuple[PublishRequest, str, bool]:
+        return options.resolve(request, category_id=self.category_id, notify=self.notify_subscribers)
 
     # -- the port -----------------------------------------------------------
     def publish(
@@ -464,7 +481,8 @@ class YouTubePublisher:
         path = Path(request.video_path)
         if not path.is_file():
             raise ProviderError(f"The video file {path} does not exist", provider=PROVIDER_ID)
-        body = video_resource(request, category_id=self.category_id)
+        request, category_id, notify = self._resolve(request)
+        body = video_resource(request, category_id=category_id)
         key = self._fingerprint(request, account, body)
 
         def opened(uri: str) -> None:
@@ -472,7 +490,7 @@ class YouTubePublisher:
             if on_platform_id is not None:
                 on_platform_id(f"{UPLOAD_PREFIX}{uri}")
 
-        video = self._upload(path, body, account, key, session=session, on_session=opened)
+        video = self._upload(path, body, account, key, session=session, on_session=opened, notify=notify)
         video_id = str(video.get("id") or "")
         if not video_id:
             raise ProviderError("YouTube finished the upload but sent no video id", provider=PROVIDER_ID)
@@ -540,6 +558,7 @@ class YouTubePublisher:
         *,
         session: str | None,
         on_session: Callable[[str], None],
+        notify: bool = True,
     ) -> dict[str, Any]:
         self._refresh_if_expiring(account)
         credentials = google.oauth2.credentials.Credentials(token=account.access_token)
@@ -554,7 +573,7 @@ class YouTubePublisher:
                 part="snippet,status",
                 body=body,
                 media_body=media,
-                notifySubscribers=self.notify_subscribers,
+                notifySubscribers=notify,
             )
             # After a failed step the library itself asks the session how far it got before sending
             # more (``PUT`` with ``bytes */size``); only a session saved by an earlier call is asked here.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, delete, get, post, put
@@ -20,16 +20,19 @@ from litestar.params import PathParameter
 from sqlalchemy import select, update
 
 from oasis_core.domain.catalogue import get_category, get_style
+from oasis_core.domain.publishing import PublishRequest
 from oasis_core.errors import InvalidInput
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, provide_user
 from oasis_server.api.errors import not_found
+from oasis_server.api.schedule import PostOptions
 from oasis_server.api.schemas import NO_CONTROL_CHARACTERS, STRICT_BODY, error_responses
 from oasis_server.db.models import Automation
 from oasis_server.db.types import utcnow
 from oasis_server.jobs.limits import user_limits
 from oasis_server.publishing.automations import check_cron, check_interval, next_run, zone
 from oasis_server.publishing.platforms import publisher_infos
+from oasis_server.publishing.post_options import PLACEHOLDER, check_options
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ class AutomationIn(msgspec.Struct, forbid_unknown_fields=True):
     platforms: Platforms
     caption: Caption | None = None
     enabled: bool = True
+    options: PostOptions | None = None
 
 
 class AutomationChangeIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -67,6 +71,7 @@ class AutomationChangeIn(msgspec.Struct, forbid_unknown_fields=True):
     platforms: Platforms | None = None
     caption: Caption | None = None
     enabled: bool | None = None
+    options: PostOptions | None = None
 
 
 class AutomationOut(msgspec.Struct):
@@ -86,6 +91,8 @@ class AutomationOut(msgspec.Struct):
     last_error: str | None
     created_at: datetime
     updated_at: datetime
+    options: dict[str, dict[str, Any]] | None = None
+    """Each platform's post options, as checked; every run's posts get them."""
 
     @classmethod
     def of(cls, row: Automation) -> AutomationOut:
@@ -105,6 +112,7 @@ class AutomationOut(msgspec.Struct):
             row.last_error,
             row.created_at,
             row.updated_at,
+            row.options,
         )
 
 
@@ -117,8 +125,13 @@ class AutomationsOut(msgspec.Struct):
 SCHEDULE_FIELDS = frozenset({"cron", "timezone", "enabled"})
 """Changing any of these moves the next run; changing anything else keeps it (even one that is due)."""
 
+POST_FIELDS = frozenset({"name", "platforms", "caption", "category", "options"})
+"""Changing any of these checks the post options again (the name is the videos' title)."""
 
-def _check(context: ServerContext, row: Automation, *, reschedule: bool = True) -> None:
+
+def _check(
+    context: ServerContext, row: Automation, *, reschedule: bool = True, check_posts: bool = True
+) -> None:
     """Validate a row's fields together (400 naming the field) and, with ``reschedule``, set its next run.
 
     A new schedule is checked against the owner's minimum interval last, so other mistakes are named first.
@@ -136,6 +149,12 @@ def _check(context: ServerContext, row: Automation, *, reschedule: bool = True) 
         if platform not in known:
             raise InvalidInput(f"Unknown platform {platform!r}", field="platforms", choices=known)
     row.platforms = platforms
+    if check_posts:
+        words = PublishRequest(
+            PLACEHOLDER, title=row.name, description=row.caption or "", tags=(row.category,)
+        )
+        checked = check_options(context, row.user_id, platforms, row.options, words, connected_only=False)
+        row.options = {platform: chosen for platform, chosen in checked.items() if chosen} or None
     if reschedule:
         with context.sessions() as session:
             interval = user_limits(session, context.settings, row.user_id).automation_interval
@@ -182,6 +201,7 @@ class AutomationController(Controller):
             platforms=list(data.platforms),
             caption=data.caption,
             enabled=data.enabled,
+            options=data.options,
             created_at=now,
             updated_at=now,
         )
@@ -243,8 +263,11 @@ class AutomationController(Controller):
         for name, value in changed.items():
             setattr(row, name, value)
         reschedule = not SCHEDULE_FIELDS.isdisjoint(changed)
-        _check(context, row, reschedule=reschedule)
+        check_posts = not POST_FIELDS.isdisjoint(changed)
+        _check(context, row, reschedule=reschedule, check_posts=check_posts)
         values = {name: getattr(row, name) for name in changed}  # as _check normalised them
+        if check_posts:
+            values["options"] = row.options
         if reschedule:
             values["next_run_at"] = row.next_run_at
         values["updated_at"] = utcnow()

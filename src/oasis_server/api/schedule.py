@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, delete, get, post, put
@@ -29,6 +29,7 @@ from oasis_server.db.models import ScheduledPost, Video
 from oasis_server.db.models import SocialAccount as AccountRow
 from oasis_server.db.types import utcnow
 from oasis_server.publishing.platforms import publisher_infos
+from oasis_server.publishing.post_options import check_options, post_request
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,14 @@ SignedIn = NamedDependency[CurrentUser]
 PostId = Annotated[str, PathParameter(max_length=64)]
 Caption = Annotated[str, msgspec.Meta(max_length=5000)]
 MAX_AHEAD = timedelta(days=366)
+PostOptions = Annotated[
+    dict[str, dict[str, Any]],
+    msgspec.Meta(
+        description='Options per platform, e.g. {"tiktok": {"privacy_level": "SELF_ONLY"}} '
+        "(see docs/api.md: youtube, tiktok, instagram)",
+        examples=[{"tiktok": {"privacy_level": "SELF_ONLY", "disable_duet": True}}],
+    ),
+]
 
 
 class ScheduleIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -48,13 +57,15 @@ class ScheduleIn(msgspec.Struct, forbid_unknown_fields=True):
     ]
     scheduled_time: Timestamp
     content: Caption | None = None
+    options: PostOptions | None = None
 
 
 class ScheduleChangeIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A new time, caption, or both, for a pending post."""
+    """A new time, caption or options (keyed by the post's platform), for a pending post."""
 
     scheduled_time: Timestamp | None = None
     content: Caption | None = None
+    options: PostOptions | None = None
 
 
 class PostOut(msgspec.Struct):
@@ -71,6 +82,8 @@ class PostOut(msgspec.Struct):
     updated_at: datetime
     published_url: str | None = None
     error: str | None = None
+    options: dict[str, Any] | None = None
+    """The options of this post's platform, as checked when it was scheduled or changed."""
 
     @classmethod
     def of(cls, row: ScheduledPost) -> PostOut:
@@ -87,6 +100,7 @@ class PostOut(msgspec.Struct):
             row.updated_at,
             row.published_url,
             row.error,
+            row.options,
         )
 
 
@@ -119,6 +133,32 @@ def _pending_or_409(row: ScheduledPost | None, user_id: str) -> ScheduledPost:
     if row.status != "pending":
         raise ApiError(409, f"The post is {row.status}; only pending posts can be changed or cancelled")
     return row
+
+
+def _changed_options(
+    context: ServerContext, post_id: str, user_id: str, data: ScheduleChangeIn
+) -> dict[str, Any] | None:
+    """The options a change leaves the post with, checked again with its caption; ``None``: unchanged.
+
+    New options replace the old ones; a new caption alone is checked with the stored options (a post
+    stored without options keeps the publisher's defaults).
+    """
+    with context.sessions() as session:
+        row = _pending_or_409(session.get(ScheduledPost, post_id), user_id)
+        video = session.get(Video, row.video_id) if row.video_id else None
+        session.expunge_all()
+    given = data.options
+    if given is None:
+        if row.options is None:
+            return None
+        given = {row.platform: row.options}
+    if video is None:
+        raise InvalidInput("The post's video is gone, so its options cannot be checked", field="options")
+    content = data.content if data.content is not None else row.content
+    checked = check_options(
+        context, user_id, [row.platform], given, post_request(video, content), duration=video.duration
+    )
+    return checked.get(row.platform, {})
 
 
 class ScheduleController(Controller):
@@ -164,6 +204,19 @@ class ScheduleController(Controller):
                     f"Connect {', '.join(missing)} first (under Social accounts), then schedule",
                     field="platforms",
                 )
+            session.expunge(video)
+        # outside the transaction: a publisher may ask the platform what the account allows now
+        checked = check_options(
+            context,
+            user.id,
+            platforms,
+            data.options,
+            post_request(video, data.content),
+            duration=video.duration,
+        )
+        with context.session() as session:
+            if session.get(Video, video.id) is None:
+                raise not_found("No such video")
             rows = [
                 ScheduledPost(
                     user_id=user.id,
@@ -175,6 +228,7 @@ class ScheduleController(Controller):
                     attempts=0,
                     created_at=now,
                     updated_at=now,
+                    options=checked.get(platform),
                 )
                 for platform in platforms
             ]
@@ -244,6 +298,10 @@ class ScheduleController(Controller):
             values["not_before"] = None
         if data.content is not None:
             values["content"] = data.content
+        if data.options is not None or data.content is not None:
+            options = _changed_options(context, post_id, user.id, data)
+            if options is not None:
+                values["options"] = options
         with context.session() as session:
             _pending_or_409(session.get(ScheduledPost, post_id), user.id)
             changed = session.execute(

@@ -218,6 +218,8 @@ class Automation(Base):
     """The claimed run waiting for a worker: the worker that starts it clears it (each run starts once)."""
 
 
+    options: Mapped[dict[str, dict[str, Any]] | None] = mapped_column(JSONText(), nullable=True)
+    """Post options per platform (``{"tiktok": {"privacy_level": …}}``) that each run's posts get."""
 class UsedOAuthState(Base):
     """An OAuth ``state`` already used by a callback (its SHA-256 digest), kept until it would expire."""
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
 from oasis_core.domain.publishing import AccountStatus, SocialAccount
 from oasis_server.db.models import SocialAccount as AccountRow
+from oasis_server.db.types import utcnow
 from oasis_server.security.secret_box import SecretBox
 
 
@@ -40,3 +44,26 @@ def credentials_changed(before: SocialAccount, after: SocialAccount) -> bool:
         after.token_expires_at,
         after.session,
     )
+
+
+def save_tokens(
+    session: Session, row_id: str, version: str, account: SocialAccount, secrets: SecretBox
+) -> str | None:
+    """Save ``account``'s refreshed tokens over row ``row_id`` if its stored access token is still ``version``
+    (the ciphertext the caller read); the new version, or ``None`` when the stored tokens changed meanwhile
+    (another worker's refresh, or the account connected again: theirs are newer). Keeps the status."""
+    saved = secrets.encrypt(account.access_token)
+    result = session.execute(
+        update(AccountRow)
+        .where(AccountRow.id == row_id, AccountRow.access_token == version)
+        .values(
+            access_token=saved,
+            refresh_token=secrets.encrypt(account.refresh_token) if account.refresh_token else None,
+            token_expires_at=account.token_expires_at,
+            session=secrets.encrypt(account.session) if account.session else None,
+            account_id=account.account_id,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return saved if result.rowcount == 1 else None  # type: ignore[attr-defined]

@@ -327,6 +327,7 @@ def run_once(context: ServerContext, automation: Automation, now: datetime) -> s
                     automation_id=automation.id,
                     created_at=now,
                     updated_at=now,
+                    options=(automation.options or {}).get(platform),
                 )
             )
     return video_id

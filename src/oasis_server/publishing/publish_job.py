@@ -47,8 +47,9 @@ from oasis_server.db.types import utcnow
 from oasis_server.jobs.leases import short
 from oasis_server.jobs.limits import is_active
 from oasis_server.publishing import posts
-from oasis_server.publishing.accounts import account_of, credentials_changed
+from oasis_server.publishing.accounts import account_of, credentials_changed, save_tokens
 from oasis_server.publishing.platforms import build_publisher, supports
+from oasis_server.publishing.post_options import post_request
 from oasis_server.security.secret_box import SecretUnreadable
 
 log = logging.getLogger(__name__)
@@ -155,12 +156,8 @@ class PostPublisher:
                 before = evolve(account)  # saved already
             with tempfile.TemporaryDirectory(prefix="oasis-publish-") as folder:
                 path = self._fetch(video, Path(folder))
-                request = PublishRequest(
-                    path,
-                    title=video.title,
-                    description=post.content if post.content is not None else (video.description or ""),
-                    tags=(video.category,),
-                    platform_id=post.platform_id,
+                request = post_request(
+                    video, post.content, path, options=post.options, platform_id=post.platform_id
                 )
                 result = self._publish(post, token, request, account, keeper)
         except ClaimLost:
@@ -301,23 +298,9 @@ class PostPublisher:
     def _save_account(self, stored: StoredTokens, account: SocialAccount) -> bool:
         """Save refreshed tokens, unless the stored ones changed since this worker read them (theirs are
         newer: another worker's refresh, or the account connected again); keeps the status as stored."""
-        secrets = self.context.secrets
-        version = secrets.encrypt(account.access_token)
         with self.context.session() as session:
-            result = session.execute(
-                update(AccountRow)
-                .where(AccountRow.id == stored.row_id, AccountRow.access_token == stored.version)
-                .values(
-                    access_token=version,
-                    refresh_token=secrets.encrypt(account.refresh_token) if account.refresh_token else None,
-                    token_expires_at=account.token_expires_at,
-                    session=secrets.encrypt(account.session) if account.session else None,
-                    account_id=account.account_id,
-                    updated_at=utcnow(),
-                )
-                .execution_options(synchronize_session=False)
-            )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+            version = save_tokens(session, stored.row_id, stored.version, account, self.context.secrets)
+        if version is None:
             log.info("Not saving refreshed tokens: the account's tokens changed meanwhile")
             return False
         stored.version = version

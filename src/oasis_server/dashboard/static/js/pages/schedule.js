@@ -58,6 +58,10 @@ function postItem(post, titles, pageArea, reload) {
       h("span", { text: `attempts: ${post.attempts}` })),
   );
   if (post.content) item.append(h("p", { class: "quote-text", text: post.content }));
+  if (post.options && Object.keys(post.options).length) {
+    const shown = Object.entries(post.options).map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(", ") : value}`);
+    item.append(h("p", { class: "meta post-options", text: `Options: ${shown.join("; ")}` }));
+  }
   if (post.published_url) {
     item.append(h("p", {}, h("a", { href: post.published_url, rel: "noopener noreferrer", target: "_blank", text: "See the published post" })));
   }

@@ -2,6 +2,7 @@
 
 import { api } from "../api.js";
 import { checkboxGroup, field, formatWhen, h, localToISO, messageArea, onSubmit, toDateTimeLocal } from "../dom.js";
+import { postOptions } from "./post_options.js";
 
 /** Publishers from GET /api/providers with whether the user has an active account on each. */
 export function platformChoices(catalog, accounts) {
@@ -26,15 +27,21 @@ export function scheduleForm(video, platforms, onDone) {
   const when = h("input", { type: "datetime-local", name: "scheduled_time", value: toDateTimeLocal(inAnHour()) });
   const caption = h("textarea", { name: "content", rows: "2", maxlength: "5000" });
   const connected = platforms.filter((p) => p.connected).map((p) => p.value);
+  const extras = postOptions();
+  const chosenPlatforms = checkboxGroup("Platforms", "platforms", platforms, connected.length === 1 ? connected : []);
+  const chosen = () => [...chosenPlatforms.querySelectorAll("input:checked")].map((input) => input.value);
+  chosenPlatforms.addEventListener("change", () => extras.update(chosen().filter((p) => connected.includes(p))));
+  extras.update(chosen().filter((p) => connected.includes(p)));
   const form = h(
     "form",
     { class: "schedule-form", "aria-label": `Schedule ${video.title || "video"}` },
-    checkboxGroup("Platforms", "platforms", platforms, connected.length === 1 ? connected : []),
+    chosenPlatforms,
     connected.length
       ? null
       : h("p", { class: "hint" }, "No platform is connected yet: ", h("a", { href: "#/social", text: "connect one" }), "."),
     field("When", when, { hint: "Your local time; a time in the past publishes as soon as possible." }),
     field("Caption (optional)", caption),
+    extras.element,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", text: "Schedule post" })),
     area,
   );
@@ -46,6 +53,8 @@ export function scheduleForm(video, platforms, onDone) {
     };
     const text = String(data.get("content") || "").trim();
     if (text) body.content = text;
+    const options = extras.read();
+    if (Object.keys(options).length) body.options = options;
     const result = await api("POST", "/api/schedule", body);
     const names = result.items.map((post) => post.platform).join(", ");
     area.say(`Scheduled on ${names} for ${formatWhen(result.items[0]?.scheduled_time)}.`, "ok");
