@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from tests.integration.test_cli import oasis
 from tests.media_checks import frames_rgb, probe
 
@@ -58,3 +59,25 @@ def test_a_topic_becomes_a_30_second_video_in_scenes_cut_at_their_first_words(tm
         new = frames[round((cut + 0.45) * fps)]
         within, across = _difference(early, late), _difference(late, new)
         assert across > 6 and across > 3 * within, (cut, within, across)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--topic", "sleep", "--length", "10"], "The length must be 15 to 90 seconds, not 10"),
+        (["--topic", "sleep", "--length", "long"], "argument --length: invalid float value: 'long'"),
+        (["--topic", "   "], "The topic is empty"),
+        (["--topic", "sleep", "--quote", "Mine."], "Give a topic or a quote, not both"),
+        (
+            ["--topic", "le sommeil", "--language", "fr", "--llm", "offline"],
+            "does not write in 'fr' (choose from: en)",
+        ),
+    ],
+)
+def test_a_bad_topic_is_one_line_exit_2_before_any_work(
+    tmp_path: Path, args: list[str], expected: str
+) -> None:
+    result = oasis("render", *args, "--output", "x.mp4", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("oasis: error: ") and expected in result.stderr, result.stderr
+    assert not (tmp_path / "x.mp4").exists()
