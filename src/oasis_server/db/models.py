@@ -191,6 +191,8 @@ class ScheduledPost(Base):
     automation_id: Mapped[str | None] = mapped_column(
         ForeignKey("automations.id", ondelete="SET NULL"), nullable=True
     )
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSONText(), nullable=True)
+    """The options of this post's platform, as its publisher checked them; ``NULL``: the defaults."""
 
 
 class Automation(Base):
@@ -216,10 +218,10 @@ class Automation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     run_token: Mapped[str | None] = mapped_column(String(36), nullable=True)
     """The claimed run waiting for a worker: the worker that starts it clears it (each run starts once)."""
-
-
     options: Mapped[dict[str, dict[str, Any]] | None] = mapped_column(JSONText(), nullable=True)
     """Post options per platform (``{"tiktok": {"privacy_level": …}}``) that each run's posts get."""
+
+
 class UsedOAuthState(Base):
     """An OAuth ``state`` already used by a callback (its SHA-256 digest), kept until it would expire."""
 
