@@ -114,6 +114,17 @@ def test_a_video_of_scenes_is_cut_at_each_scenes_first_word(
         "",
         "a moon over rooftops",
     ]
+    shown = client.get(f"/api/video/{video_id}", headers=auth(token)).json()
+    assert [scene["text"] for scene in shown["scenes"]] == texts
+    assert shown["scenes"][2] == {
+        "text": texts[2],
+        "visual_prompt": "a moon over rooftops",
+        "search_terms": [],
+    }
+    listed = client.get("/api/video/list", headers=auth(token)).json()["items"]
+    assert listed[0]["scenes"] == shown["scenes"]
+    one_text = client.post("/api/video/generate", json=VIDEO_REQUEST, headers=auth(token)).json()["id"]
+    assert client.get(f"/api/video/{one_text}", headers=auth(token)).json()["scenes"] is None
     described = json.loads(client.get(status["url"]).content)
     first_words = [0, len(texts[0].split()), len(texts[0].split()) + len(texts[1].split())]
     starts = [start for start, _ in described["scenes"]]

@@ -111,6 +111,13 @@ def loaded_scenes(stored: list[dict[str, Any]] | None) -> tuple[ScriptScene, ...
     )
 
 
+def scenes_out(stored: list[dict[str, Any]] | None) -> list[ScriptSceneOut] | None:
+    """A video's kept scenes as the API shows them (``None`` for a video of one text)."""
+    if not stored:
+        return None
+    return [ScriptSceneOut(s.text, s.visual_prompt, list(s.search_terms)) for s in loaded_scenes(stored)]
+
+
 def usage_of(provider: object) -> dict[str, int]:
     """The counts a provider keeps in its optional ``usage`` attribute (whole numbers only)."""
     usage = getattr(provider, "usage", None)
@@ -137,5 +144,5 @@ def write_script_answer(
     script = generate_script(
         llm, topic, category_id=category, length=length or DEFAULT_SCRIPT_SECONDS, language=language
     )
-    scenes = [ScriptSceneOut(s.text, s.visual_prompt, list(s.search_terms)) for s in script.scenes]
+    scenes = scenes_out(stored_scenes(script.scenes)) or []
     return ScriptOut(script.content, scenes, llm_id, usage_of(llm))

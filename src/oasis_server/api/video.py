@@ -33,9 +33,11 @@ from oasis_server.api.schemas import error_responses
 from oasis_server.api.scripts import (
     Scenes,
     ScriptOut,
+    ScriptSceneOut,
     Seconds,
     Topic,
     scenes_from,
+    scenes_out,
     write_script_answer,
 )
 from oasis_server.api.scripts import usage_of as _usage_of
@@ -184,6 +186,8 @@ class VideoOut(msgspec.Struct):
     providers: dict[str, str]
     captions: dict[str, Any] | None = None
     """The caption style asked for (a ``captions`` object with every choice filled in); null: the classic look."""
+    scenes: list[ScriptSceneOut] | None = None
+    """A video told in scenes: each scene's text, visual prompt and search terms; null for one text."""
 
 
 class VideoPage(msgspec.Struct):
@@ -219,6 +223,7 @@ class VideoRecord(msgspec.Struct, frozen=True):
     usage: dict[str, Any] | None
     providers: dict[str, Any] | None
     captions: dict[str, Any] | None
+    scenes: list[dict[str, Any]] | None
 
 
 VIDEO_COLUMNS = tuple(getattr(Video, name) for name in VideoRecord.__struct_fields__)
@@ -249,6 +254,7 @@ def video_out(video: VideoRecord, links: MediaLinks) -> VideoOut:
         usage=dict(video.usage or {}),
         providers={str(k): str(v) for k, v in (video.providers or {}).items()},
         captions=dict(video.captions) if video.captions else None,
+        scenes=scenes_out(video.scenes),
     )
 
 
