@@ -92,7 +92,7 @@ def module(api: ModuleType, name: str) -> Any:
 
 
 def download(api: ModuleType, client: Any, link: str, server: LiveServer) -> bytes:
-    """Fetch a signed link with the generated ``getMedia`` operation."""
+    """Fetch a signed link with the generated ``getMedia`` operation (no token: the link is the credential)."""
     assert link.startswith(f"{server.url}/api/media/"), link  # absolute under OASIS_PUBLIC_URL
     parts = urlsplit(link)
     _, _, _, video_id, name = parts.path.split("/")
@@ -122,6 +122,8 @@ def test_a_generated_client_registers_renders_polls_lists_and_downloads(
         body=models.RegisterIn(name="Ada", email="ada@example.com", password="correct horse battery"),
     )
     assert isinstance(signed_up, models.AuthOut), signed_up
+    for operation in (register.sync, module(api, "api.video.get_media").sync):
+        assert operation.__annotations__["client"] == api.AuthenticatedClient | api.Client  # no token needed
     assert signed_up.user.role == models.UserRole.ADMIN  # the first user
     client = api.AuthenticatedClient(
         base_url=server.url, token=signed_up.token, raise_on_unexpected_status=True, timeout=httpx.Timeout(30)
@@ -159,9 +161,9 @@ def test_a_generated_client_registers_renders_polls_lists_and_downloads(
     assert failed.items == [] and failed.total == 0
 
     video = tmp_path / "video.mp4"
-    video.write_bytes(download(api, client, page.items[0].url, server))
+    video.write_bytes(download(api, anonymous, page.items[0].url, server))
     assert top_level_boxes(video)[0] == "ftyp"
     media = probe(video)
     assert (media.video_codec, media.audio_codec) == ("h264", "aac")
-    thumbnail = download(api, client, status.thumbnail_url, server)
+    thumbnail = download(api, anonymous, status.thumbnail_url, server)
     assert thumbnail.startswith(b"\xff\xd8\xff")  # JPEG

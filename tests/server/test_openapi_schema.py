@@ -91,4 +91,26 @@ def test_media_answers_are_binary(schema: dict[str, Any]) -> None:
     for status in ("200", "206"):
         content = media["responses"][status]["content"]
         assert set(content) == {"video/mp4", "image/jpeg", "application/octet-stream"}
-        assert all(kind["schema"] == {"type": "string", "format": "binary"} for kind in content.values())
+    files = 0
+    for _, _, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            content = response.get("content", {})
+            if status.startswith("2") and content and not any(kind.endswith("json") for kind in content):
+                files += 1
+                assert "application/octet-stream" in content, operation["operationId"]
+                assert all(
+                    kind["schema"] == {"type": "string", "format": "binary"} for kind in content.values()
+                )
+    assert files >= 2
+
+
+@pytest.mark.backends("sqlite")
+def test_routes_without_a_token_say_so_with_an_empty_requirement(schema: dict[str, Any]) -> None:
+    """``security: []``: generators let a client without a token call them (``[{}]`` makes them ask for one)."""
+    anonymous = {
+        operation["operationId"] for _, _, operation in operations(schema) if "security" in operation
+    }
+    assert {"register", "login", "health", "getMedia", "socialCallback"} <= anonymous
+    for _, _, operation in operations(schema):
+        assert operation.get("security", []) == [], operation["operationId"]
+    assert schema["security"] == [{"BearerToken": []}]  # every other route

@@ -17,7 +17,16 @@ from oasis_server.accounts import AccountError, create_user, normalise_email, re
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import SignedIn, provide_user
 from oasis_server.api.errors import ApiError
-from oasis_server.api.schemas import STRICT_BODY, Email, Name, Password, UserOut, error_responses
+from oasis_server.api.schemas import (
+    ANYONE,
+    STRICT_BODY,
+    AnonymousOperation,
+    Email,
+    Name,
+    Password,
+    UserOut,
+    error_responses,
+)
 from oasis_server.db.models import User
 from oasis_server.db.types import utcnow
 from oasis_server.security.client_address import client_address as forwarded_client
@@ -80,7 +89,8 @@ class AuthController(Controller):
     @post(
         "/register",
         operation_id="register",
-        security=[{}],
+        security=ANYONE,
+        operation_class=AnonymousOperation,
         status_code=201,
         sync_to_thread=True,
         responses=error_responses(400, 403, 409),
@@ -104,7 +114,8 @@ class AuthController(Controller):
     @post(
         "/login",
         operation_id="login",
-        security=[{}],
+        security=ANYONE,
+        operation_class=AnonymousOperation,
         status_code=200,
         sync_to_thread=True,
         responses=error_responses(400, 401, 403, 429),

@@ -9,6 +9,7 @@ from litestar.openapi import ResponseSpec
 from sqlalchemy import func, or_, select, text
 
 from oasis_server.api.context import ServerContext
+from oasis_server.api.schemas import ANYONE, AnonymousOperation
 from oasis_server.db.models import Video
 from oasis_server.db.types import utcnow
 from oasis_server.jobs.heartbeat import workers_seen
@@ -45,7 +46,8 @@ def _oldest_waiting(context: ServerContext) -> float | None:
     operation_id="health",
     summary="Health of the API and its dependencies",
     sync_to_thread=True,
-    security=[{}],
+    security=ANYONE,
+    operation_class=AnonymousOperation,
     responses={503: ResponseSpec(data_container=HealthOut, description="A dependency is down")},
 )
 def health(state: State) -> Response[HealthOut]:

@@ -23,14 +23,6 @@ from typing import Annotated, Any, BinaryIO
 from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import (
-    OpenAPIFormat,
-    OpenAPIMediaType,
-    OpenAPIResponse,
-    OpenAPIType,
-    Operation,
-    Schema,
-)
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Stream
 from sqlalchemy import select
@@ -39,7 +31,7 @@ from oasis_core.errors import NotFound
 from oasis_core.ports.blob_store import BlobStore
 from oasis_server.api.context import ServerContext
 from oasis_server.api.errors import ApiError, not_found
-from oasis_server.api.schemas import ErrorOut, error_responses
+from oasis_server.api.schemas import ANYONE, AnonymousOperation, ErrorOut, describe_files, error_responses
 from oasis_server.db.models import Video
 
 FILES: dict[str, tuple[str, str]] = {
@@ -179,39 +171,28 @@ def _chunks(source: BinaryIO, first: int, length: int) -> Iterator[bytes]:
         source.close()
 
 
-FILE_RESPONSES = ("200", "206")
-BINARY = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
-BINARY_CONTENT_TYPES = (*(content_type for _, content_type in FILES.values()), "application/octet-stream")
-"""The file's own type first; ``application/octet-stream`` last, the type generated clients keep as bytes."""
-
-
 @dataclass
-class FileOperation(Operation):
-    """An operation whose 200 and 206 answers are a file's bytes (``format: binary``) of any of our types.
-
-    Litestar describes a ``bytes`` answer as a plain string of one media type,
-    which generators such as openapi-python-client drop (``video/mp4`` is not a
-    type they know), so the route would be missing from generated clients.
-    """
+class MediaOperation(AnonymousOperation):
+    """Needs no token, and answers a video or a thumbnail (see :func:`describe_files`)."""
 
     def __post_init__(self) -> None:
-        for status in FILE_RESPONSES:
-            response = self.responses.get(status) if self.responses else None
-            if isinstance(response, OpenAPIResponse):
-                response.content = {name: OpenAPIMediaType(schema=BINARY) for name in BINARY_CONTENT_TYPES}
+        super().__post_init__()
+        describe_files(self, tuple(content_type for _, content_type in FILES.values()))
 
 
 def _file_spec(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=bytes, description=description, generate_examples=False)
+    return ResponseSpec(
+        data_container=bytes, description=description, media_type="video/mp4", generate_examples=False
+    )
 
 
 @get(
     "/api/media/{video_id:str}/{name:str}",
     operation_id="getMedia",
-    operation_class=FileOperation,
+    operation_class=MediaOperation,
     summary="A video's MP4 or thumbnail, through a signed link",
     sync_to_thread=True,
-    security=[{}],  # an empty requirement: no token (the signature is the credential)
+    security=ANYONE,  # no token: the signature is the credential
     tags=["video"],
     responses={
         200: _file_spec("The whole file (video/mp4 or image/jpeg)"),

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Schema,
+)
 from litestar.params import Body
 
 from oasis_core.errors import InvalidInput
@@ -38,6 +47,56 @@ class UserStatus(enum.StrEnum):
     ACTIVE = "active"
     INACTIVE = "inactive"
     PENDING = "pending"
+
+
+ANYONE: list[dict[str, list[str]]] = [{}]
+"""A route's ``security`` when it needs no token; give the route ``operation_class=AnonymousOperation`` too."""
+
+
+@dataclass
+class AnonymousOperation(Operation):
+    """An operation anyone may call, described with ``security: []`` (no requirement at all).
+
+    The route sets ``security=[{}]``: Litestar needs a non-empty list to
+    override the app's bearer-token requirement. ``[{}]`` also means "no
+    token needed" in OpenAPI, but generators such as openapi-python-client
+    read any requirement as "needs credentials" and make the call demand an
+    authenticated client; ``[]`` is read by all of them as none.
+    """
+
+    def __post_init__(self) -> None:
+        if self.security == ANYONE:
+            self.security = []
+
+
+BINARY = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+OCTET_STREAM = "application/octet-stream"
+
+
+def describe_files(operation: Operation, content_types: tuple[str, ...] = ()) -> None:
+    """Describe ``operation``'s successful answers that are not JSON as a file's bytes (``format: binary``).
+
+    Litestar describes a ``bytes`` answer as a plain string of its one media
+    type, which generators such as openapi-python-client drop (``video/mp4`` or
+    ``image/png`` are not types they know), so the route's answer would be
+    missing from generated clients. Each answer lists ``content_types`` (else
+    its own type) and ``application/octet-stream``, which they keep as bytes.
+    """
+    for status, response in (operation.responses or {}).items():
+        if not status.startswith("2") or not isinstance(response, OpenAPIResponse) or not response.content:
+            continue
+        if any(kind.endswith("json") for kind in response.content):
+            continue
+        kinds = dict.fromkeys((*(content_types or response.content), OCTET_STREAM))
+        response.content = {kind: OpenAPIMediaType(schema=BINARY) for kind in kinds}
+
+
+@dataclass
+class FileOperation(Operation):
+    """An operation that answers a file (an image, a video): see :func:`describe_files`."""
+
+    def __post_init__(self) -> None:
+        describe_files(self)
 
 
 class ErrorOut(msgspec.Struct):

@@ -40,7 +40,14 @@ from oasis_core.errors import InvalidInput, NeedsCredentials, OasisError, Retrya
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, provide_user
 from oasis_server.api.errors import not_found
-from oasis_server.api.schemas import STRICT_BODY, Timestamp, error_responses, parse_timestamp
+from oasis_server.api.schemas import (
+    ANYONE,
+    STRICT_BODY,
+    AnonymousOperation,
+    Timestamp,
+    error_responses,
+    parse_timestamp,
+)
 from oasis_server.db.models import ScheduledPost, User
 from oasis_server.db.models import SocialAccount as AccountRow
 from oasis_server.db.types import utcnow
@@ -216,7 +223,8 @@ class SocialController(Controller):
         "/callback/{platform:str}",
         operation_id="socialCallback",
         sync_to_thread=True,
-        security=[{}],
+        security=ANYONE,
+        operation_class=AnonymousOperation,
         status_code=303,
         responses=error_responses(400),
     )
