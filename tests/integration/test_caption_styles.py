@@ -189,3 +189,12 @@ def test_the_sdk_refuses_a_font_the_compositor_cannot_find_before_any_work(tmp_p
         captions=caption_style(font="Lato"),
     )
     assert plan.captions.font == "Lato"
+
+
+def test_the_minimal_preset_keeps_a_phrase_on_one_line() -> None:
+    minimal = caption_style("minimal")
+    drawn = painter(minimal)
+    words = phrase("Small steps every day become a")
+    assert len(words.words) == minimal.words_per_phrase
+    assert len(drawn.layout(words).lines) == 1
+    assert len(painter(caption_style()).layout(words).lines) == 2

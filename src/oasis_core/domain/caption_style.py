@@ -96,7 +96,7 @@ class CaptionStyle:
     the box behind each line. ``outline`` is the outline's width as a
     fraction of the font size (0: none). ``size`` is the largest font size in
     pixels (``None``: the frame's default times ``scale``); captions still
-    shrink to fit the frame. ``font`` is a font file or the name of an
+    shrink to fit the frame, in at most ``max_lines`` lines. ``font`` is a font file or the name of an
     installed font (``None``: the compositor's). Build one with
     :func:`caption_style`, which checks every value.
     """
@@ -114,6 +114,7 @@ class CaptionStyle:
     position: CaptionPosition = CaptionPosition.BOTTOM
     uppercase: bool = False
     words_per_phrase: int = 4
+    max_lines: int = 2
 
     @property
     def phrase_columns(self) -> int:
@@ -152,13 +153,14 @@ CAPTION_PRESETS: dict[str, CaptionStyle] = {
         uppercase=True,
         words_per_phrase=3,
     ),
-    # small, quiet and low: a lower third with longer phrases and a thin outline
+    # small, quiet and low: a lower third, one line of up to six words with a thin outline
     "minimal": CaptionStyle(
         preset="minimal",
         highlight_colour=(255, 236, 170, 255),
         outline=0.04,
         scale=0.6,
-        words_per_phrase=7,
+        words_per_phrase=6,
+        max_lines=1,
     ),
 }
 """The named looks; every other choice of a style starts from one of these."""

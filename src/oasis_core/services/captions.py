@@ -226,7 +226,12 @@ def caption_geometry(aspect: Aspect, style: CaptionStyle = DEFAULT_CAPTION_STYLE
     else:
         base = CaptionGeometry(w, h, int(w * 0.76), centre, int(h * 0.074), int(h * 0.035))
     size = style.size or max(4, round(base.font_size * style.scale))
-    return evolve(base, font_size=size, min_font_size=max(4, min(base.min_font_size, size // 2)))
+    return evolve(
+        base,
+        font_size=size,
+        min_font_size=max(4, min(base.min_font_size, size // 2)),
+        max_lines=style.max_lines,
+    )
 
 
 @frozen
