@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from oasis_core.domain.keys import KeyStatus
 from oasis_core.domain.publishing import AccountStatus, PostStatus
 from oasis_core.domain.video import RenderStage, VideoStatus
 from oasis_server.api.schemas import UserRole, UserStatus
@@ -59,7 +60,7 @@ def test_every_operation_id_is_camel_case_and_unique(schema: dict[str, Any]) -> 
 @pytest.mark.backends("sqlite")
 def test_statuses_and_stages_are_the_domains_enums(schema: dict[str, Any]) -> None:
     components = schema["components"]["schemas"]
-    for enum in (VideoStatus, RenderStage, PostStatus, AccountStatus, UserRole, UserStatus):
+    for enum in (VideoStatus, RenderStage, PostStatus, AccountStatus, UserRole, UserStatus, KeyStatus):
         assert components[enum.__name__]["enum"] == [member.value for member in enum], enum.__name__
     expected = {
         ("VideoStatusOut", "status"): "VideoStatus",
@@ -70,6 +71,8 @@ def test_statuses_and_stages_are_the_domains_enums(schema: dict[str, Any]) -> No
         ("AccountOut", "status"): "AccountStatus",
         ("UserOut", "role"): "UserRole",
         ("UserOut", "status"): "UserStatus",
+        ("KeyOut", "status"): "KeyStatus",
+        ("KeyTestOut", "status"): "KeyStatus",
     }
     for (model, field), enum_name in expected.items():
         assert components[model]["properties"][field] == {"$ref": f"#/components/schemas/{enum_name}"}

@@ -72,7 +72,7 @@ class KeyOut(msgspec.Struct):
 
     provider: str
     key_hint: str
-    status: str
+    status: KeyStatus
     last_tested: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -84,7 +84,7 @@ class KeyOut(msgspec.Struct):
         return cls(
             row.provider,
             row.key_hint,
-            row.status,
+            KeyStatus(row.status),
             row.last_tested,
             row.created_at,
             row.updated_at,
@@ -102,7 +102,7 @@ class KeyTestOut(msgspec.Struct):
     """The result of checking a key with its provider."""
 
     provider: str
-    status: str
+    status: KeyStatus
     message: str
     last_tested: datetime
 
@@ -246,7 +246,7 @@ class KeysController(Controller):
                 )
             )
         log.info("User %s tested their %s key: %s", user.id, data.provider, outcome.status.value)
-        return KeyTestOut(data.provider, outcome.status.value, outcome.message, tested)
+        return KeyTestOut(data.provider, outcome.status, outcome.message, tested)
 
     @delete(
         "/{provider:str}",
