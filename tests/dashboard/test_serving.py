@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from litestar.datastructures import State
@@ -55,6 +56,7 @@ class _Store:
 class _Context:
     def __init__(self, link: str | None) -> None:
         self.store = _Store(link)
+        self.settings = SimpleNamespace(public_url=None)
 
     def blob_store(self) -> _Store:
         return self.store

@@ -83,3 +83,14 @@ def test_dashboard_files_name_their_charset_once(
     answer = client.get(path)
     assert answer.status_code == 200
     assert answer.headers["content-type"] == content_type
+
+
+def test_the_dashboard_may_show_media_from_the_public_url(
+    api_env: dict[str, str], request: pytest.FixtureRequest
+) -> None:
+    """Opened at another address (a tunnel, ``localhost``), the dashboard still plays the absolute links."""
+    api_env["OASIS_PUBLIC_URL"] = "https://example.com:8443/tools/oasis"
+    client: TestClient[Any] = request.getfixturevalue("client")
+    policy = client.get("/").headers["content-security-policy"]
+    assert "media-src 'self' blob: https://example.com:8443;" in policy
+    assert "img-src 'self' blob: https://example.com:8443;" in policy

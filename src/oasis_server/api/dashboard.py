@@ -61,21 +61,30 @@ def _store_origin(context: ServerContext) -> str | None:
     except Exception as exc:  # a misconfigured store must not take the dashboard down
         log.warning("Could not learn the blob store's link origin: %s", type(exc).__name__)
         return None
-    if not probe:
+    return _origin(probe)
+
+
+def _origin(link: str | None) -> str | None:
+    """``scheme://host[:port]`` of an absolute http(s) link; ``None`` for anything else."""
+    if not link:
         return None
-    parts = urlsplit(probe)
+    parts = urlsplit(link)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         return None
     return f"{parts.scheme}://{parts.netloc}"
 
 
 def media_sources(state: State) -> str:
-    """The CSP sources pictures and videos may come from besides ``'self'`` (computed once per process)."""
+    """The CSP sources pictures and videos may come from besides ``'self'`` (computed once per process).
+
+    The blob store's own links (S3), and ``OASIS_PUBLIC_URL``'s origin: media links are absolute
+    under it, which is another origin when the dashboard is opened at another address.
+    """
     with _media_lock:
         cached: str | None = state.get(_MEDIA_ORIGINS_KEY)
     if cached is None:
-        origin = _store_origin(state.ctx)
-        cached = f" {origin}" if origin else ""
+        origins = (_store_origin(state.ctx), _origin(state.ctx.settings.public_url))
+        cached = "".join(f" {origin}" for origin in dict.fromkeys(origins) if origin)
         with _media_lock:
             state[_MEDIA_ORIGINS_KEY] = cached
     return cached
