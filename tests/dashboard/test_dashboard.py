@@ -215,12 +215,20 @@ def test_create_render_play_and_schedule(
     expect(page.locator(upcoming).first).to_contain_text("tiktok: Small steps")
     first = page.locator(upcoming).first
     first.get_by_role("button", name="Reschedule").click()
+    stored = first.locator('select[name="options.tiktok.privacy_level"]')
+    expect(stored).to_have_value("SELF_ONLY")  # the post's options, editable while it is pending
+    stored.select_option("FOLLOWER_OF_CREATOR")
     later = (datetime.now(ZoneInfo(BROWSER_ZONE)) + timedelta(days=2)).replace(second=0, microsecond=0)
     first.locator("input[name=scheduled_time]").fill(later.strftime("%Y-%m-%dT%H:%M"))
     first.get_by_role("button", name="Save changes").click()
     expect(page.locator(".page-schedule > .messages .message[role=status]")).to_contain_text("now due")
     with server.client(session_token(page)) as client:
-        times = [post["scheduled_time"] for post in client.get("/api/schedule/list").json()["items"]]
+        listed = client.get("/api/schedule/list").json()["items"]
+        times = [post["scheduled_time"] for post in listed]
+        assert sorted(post["options"]["privacy_level"] for post in listed) == [
+            "FOLLOWER_OF_CREATOR",
+            "SELF_ONLY",
+        ]
     wanted = later.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
     assert any(time_.startswith(wanted) for time_ in times), (wanted, times)
     last = page.locator(upcoming).last  # soonest first: the rescheduled post is now last

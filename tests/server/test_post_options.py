@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 from sqlalchemy import func, select, update
 from tests.fakes.google_api import FakeGoogle, TlsFiles
@@ -291,6 +294,30 @@ def test_bad_youtube_options_are_400_before_anything_is_queued(
     assert post_count(context) == 0
 
 
+@pytest.mark.parametrize(
+    ("snippet", "status", "reason"),
+    [
+        ({"title": "x" * 101}, {"privacyStatus": "public"}, "invalidTitle"),
+        ({"title": "ok"}, {"privacyStatus": "friends"}, "invalidVideoMetadata"),
+        ({"title": "ok", "tags": ["x" * 300, "y" * 200]}, {}, "invalidTags"),
+        ({"title": "ok", "categoryId": "music"}, {}, "invalidCategoryId"),
+    ],
+)
+def test_the_fake_videos_insert_refuses_what_youtube_refuses(
+    google: FakeGoogle, google_tls: TlsFiles, snippet: dict[str, Any], status: dict[str, Any], reason: str
+) -> None:
+    with httpx.Client(verify=google_tls.client_context()) as http:
+        answer = http.post(
+            f"{google.url}/upload/youtube/v3/videos",
+            params={"uploadType": "resumable", "part": "snippet,status"},
+            headers={"Authorization": f"Bearer {GOOGLE_ACCESS_TOKEN}", "X-Upload-Content-Length": "10"},
+            json={"snippet": snippet, "status": status},
+        )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["errors"][0]["reason"] == reason
+    assert google.inserts == []
+
+
 # -- Instagram and the creator route -----------------------------------------------------------------
 
 
@@ -313,6 +340,27 @@ def test_instagram_caption_limits_and_cover_time_are_checked(
     response = schedule(client, token, {**base, "options": {"instagram": chosen}})
     assert response.status_code == 201, response.text
     assert response.json()["items"][0]["options"] == chosen
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hashtags=st.integers(min_value=0, max_value=40), padding=st.integers(min_value=0, max_value=2300))
+def test_a_reel_caption_over_instagrams_limits_is_a_400_naming_it(
+    client: TestClient[Any], owner: tuple[str, str], video: str, hashtags: int, padding: int
+) -> None:
+    token, _ = owner
+    connect_pasted(client, token, "instagram", "sessionid-not-used-here", username="oasis.reels")
+    caption = " ".join(f"#t{number}" for number in range(hashtags)) + " " + "x" * padding
+    body = {
+        "video_id": video,
+        "platforms": ["instagram"],
+        "scheduled_time": soon(3600),
+        "options": {"instagram": {"caption": caption}},
+    }
+    response = schedule(client, token, body)
+    if len(caption) <= 2200 and hashtags <= 30:
+        assert response.status_code == 201, response.text
+    else:
+        refused(response, "options.instagram.caption")
 
 
 def test_the_creator_route_says_what_the_account_allows_now(

@@ -105,15 +105,29 @@ function instagramFields(rules) {
 
 const BUILDERS = { youtube: youtubeFields, tiktok: tiktokFields, instagram: instagramFields };
 
+/** Show a post's stored `values` (as the API answers them) in a platform's controls. */
+function fill(holder, values) {
+  for (const control of holder.querySelectorAll("[data-option]")) {
+    const value = values[control.dataset.option];
+    if (value === undefined || value === null) continue;
+    if (control.type === "checkbox") control.checked = control.dataset.inverted ? !value : Boolean(value);
+    else control.value = Array.isArray(value) ? value.join(", ") : String(value);
+  }
+}
+
 /**
- * The options part of a schedule form: `element` to place in the form, `update(platforms)` when the
- * chosen platforms change (it asks each account what it allows now), `read()` for the request's `options`.
+ * The options part of a schedule form: `element` to place in the form, `update(platforms, current)` when
+ * the chosen platforms change (it asks each account what it allows now; `current` holds stored options
+ * per platform to show), `read()` for the request's `options`, `touched()` once the user changed one.
  */
 export function postOptions() {
   const element = h("div", { class: "post-options" });
   const sections = new Map();
+  let changed = false;
+  element.addEventListener("change", () => { changed = true; });
+  element.addEventListener("input", () => { changed = true; });
 
-  async function section(platform) {
+  async function section(platform, current) {
     if (sections.has(platform)) return sections.get(platform);
     const holder = h("fieldset", { class: "field group platform-options", "data-platform": platform },
       h("legend", { text: `${platform} options` }));
@@ -121,15 +135,16 @@ export function postOptions() {
     try {
       const rules = await api("GET", `/api/social/${encodeURIComponent(platform)}/creator`);
       holder.append(...BUILDERS[platform](rules));
+      if (current) fill(holder, current);
     } catch (error) {
       holder.append(h("p", { class: "error-text", text: `Could not read what this account allows: ${error.message}` }));
     }
     return holder;
   }
 
-  async function update(platforms) {
+  async function update(platforms, current = {}) {
     const chosen = platforms.filter((platform) => BUILDERS[platform]);
-    const holders = await Promise.all(chosen.map(section));
+    const holders = await Promise.all(chosen.map((platform) => section(platform, current[platform])));
     element.replaceChildren(...holders);
   }
 
@@ -153,5 +168,5 @@ export function postOptions() {
     return options;
   }
 
-  return { element, update, read };
+  return { element, update, read, touched: () => changed };
 }

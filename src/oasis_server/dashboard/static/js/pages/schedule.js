@@ -14,6 +14,7 @@ import {
   pageHeading,
   toDateTimeLocal,
 } from "../dom.js";
+import { postOptions } from "./post_options.js";
 
 const GROUPS = [
   { id: "upcoming", title: "Upcoming", statuses: ["pending", "publishing"], empty: "Nothing is waiting to be published." },
@@ -30,17 +31,21 @@ function rescheduleForm(post, onSaved) {
     value: toDateTimeLocal(new Date(post.scheduled_time)),
   });
   const caption = h("textarea", { name: "content", rows: "2", maxlength: "5000", value: post.content || "" });
+  const extras = postOptions();
+  extras.update([post.platform], { [post.platform]: post.options || {} });
   const form = h(
     "form",
     { class: "reschedule-form", "aria-label": `Reschedule the ${post.platform} post` },
     field("New time", when, { hint: "Your local time." }),
     field("Caption", caption),
+    extras.element,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", text: "Save changes" })),
     area,
   );
   onSubmit(form, area, async (data) => {
     const body = { scheduled_time: localToISO(String(data.get("scheduled_time") || "")) };
     body.content = String(data.get("content") || "");
+    if (extras.touched()) body.options = extras.read();
     const saved = await api("PUT", `/api/schedule/${encodeURIComponent(post.id)}`, body);
     await onSaved(saved);
   });
