@@ -18,9 +18,18 @@ TOP_BAND = (0.02, 0.16)
 """The band of the frame, as fractions of its height, compared: above every caption and the end card."""
 
 
+GRID = (4, 8)
+"""The band is compared as the mean colours of this many blocks (rows, columns): the slow zoom and pan
+inside a scene moves fine texture, which a pixel-by-pixel comparison would count as change."""
+
+
 def _band(frame: np.ndarray) -> np.ndarray:
     height = frame.shape[0]
-    return frame[int(height * TOP_BAND[0]) : int(height * TOP_BAND[1])].astype(np.int16)
+    band = frame[int(height * TOP_BAND[0]) : int(height * TOP_BAND[1])].astype(np.float64)
+    rows, columns = GRID
+    tall, wide = band.shape[0] // rows, band.shape[1] // columns
+    blocks = band[: tall * rows, : wide * columns].reshape(rows, tall, columns, wide, 3)
+    return blocks.mean(axis=(1, 3))
 
 
 def _difference(one: np.ndarray, two: np.ndarray) -> float:
@@ -51,14 +60,13 @@ def test_a_topic_becomes_a_30_second_video_in_scenes_cut_at_their_first_words(tm
     cuts = [start for start, _, _ in plan_shots(starts, found.video_seconds)][1:]
     assert len(cuts) >= 3 and all(cut in starts for cut in cuts)
     fps = found.fps
-    before = {round((cut - 0.9) * fps) for cut in cuts} | {round((cut - 0.45) * fps) for cut in cuts}
-    after = {round((cut + 0.45) * fps) for cut in cuts}
-    frames = frames_rgb(video, before | after)
+    offsets = (-0.9, -0.45, 0.45, 0.9)  # the cross-fade lasts 0.6 s around the cut
+    frames = frames_rgb(video, {round((cut + offset) * fps) for cut in cuts for offset in offsets})
     for cut in cuts:
-        early, late = frames[round((cut - 0.9) * fps)], frames[round((cut - 0.45) * fps)]
-        new = frames[round((cut + 0.45) * fps)]
-        within, across = _difference(early, late), _difference(late, new)
-        assert across > 6 and across > 3 * within, (cut, within, across)
+        early, late, new, newer = (frames[round((cut + offset) * fps)] for offset in offsets)
+        within = max(_difference(early, late), _difference(new, newer))
+        across = _difference(late, new)
+        assert across > 4 and across > 3 * within, (cut, within, across)
 
 
 @pytest.mark.parametrize(

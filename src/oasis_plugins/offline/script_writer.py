@@ -12,6 +12,11 @@ mood words and a short list of everyday topics that belong to it (a match
 counts three), and against the words of the category's quotes (one each);
 the best-scoring category wins, ``wisdom`` when nothing matches. Within it,
 quotes that share words with the topic come first, the rest in random order.
+
+How many: quotes are added until their characters fill the length at the
+normal rate (:data:`CHARS_PER_WORD` characters a word), without passing
+125 % of the words that rate holds, so an offline voice (espeak speaks faster
+than the normal rate) still gives a video close to the length asked for.
 """
 
 from __future__ import annotations
@@ -43,6 +48,18 @@ MAX_QUOTE_CHARS = 400
 """Quotes longer than this are left out (a scene's text holds at most 500 characters)."""
 
 SEARCH_TERMS = 3
+
+MAX_WORDS_SHARE = 1.25
+"""The most words a script may have, as a share of what its length holds at the normal rate."""
+
+CHARS_PER_WORD = 6
+"""An English word with its space and punctuation, in characters: quotes are measured in characters.
+
+How long a text takes to say follows its characters far more closely than
+its words (espeak: 17 characters a second, within 2 %, but 2.8 to 3.5 words
+a second over the same scripts), so a script sized in characters
+(:data:`WORDS_PER_SECOND` x this) gives a video close to the length asked for.
+"""
 """How many search terms each scene gets: its most salient words."""
 
 TOPIC_KEYWORDS: Mapping[str, tuple[str, ...]] = {
@@ -122,27 +139,49 @@ def search_terms(text: str, extra: Sequence[str] = ()) -> tuple[str, ...]:
     return tuple(terms[:SEARCH_TERMS])
 
 
-def pick_quotes(topic: str, quotes: Sequence[Quote], budget: int, chooser: random.Random) -> list[Quote]:
-    """Quotes whose spoken words add up to about ``budget``: topic matches first, then at random.
+def _size(quote: Quote) -> int:
+    """A quote's length as spoken in a scene, in characters, with the space before it."""
+    return len(spoken_quote(quote)) + 1
+
+
+def pick_quotes(
+    topic: str, quotes: Sequence[Quote], budget: int, chooser: random.Random, *, max_words: int
+) -> list[Quote]:
+    """Quotes whose spoken characters add up to ``budget`` or a little more: topic matches first, then at random.
 
     A quote may take at most half the budget (when the budget allows two), so
-    a script has several scenes rather than one long one; a quote is taken
-    while the total stays within 115 % of the budget.
+    a script has several scenes rather than one long one; the total stays
+    within 115 % of the budget, and within ``max_words`` words. Should the first pass fall short, the quote
+    that comes closest to the budget is added, until none fits: a narration
+    that falls short makes a video shorter than asked, since most voices speak
+    a little faster than the normal rate.
     """
     topic_stems = _stems(content_words(topic))
     usable = [q for q in quotes if len(q.text) <= MAX_QUOTE_CHARS]
     chooser.shuffle(usable)
     usable.sort(key=lambda q: -len(topic_stems & _stems(content_words(q.text))))  # stable: shuffled ties
-    largest = budget // 2 if budget >= 24 else budget
+    largest = max(budget // 2 if budget >= 24 * CHARS_PER_WORD else budget, 8 * CHARS_PER_WORD)
+    ceiling = budget * 1.15
     picked: list[Quote] = []
-    total = 0
+    total = words = 0
+
+    def fits(quote: Quote) -> bool:
+        return total + _size(quote) <= ceiling and words + word_count(spoken_quote(quote)) <= max_words
+
     for quote in usable:
-        size = word_count(spoken_quote(quote))
-        if size <= max(largest, 8) and total + size <= budget * 1.15:
+        size = _size(quote)
+        if size <= largest and fits(quote):
             picked.append(quote)
-            total += size
+            total, words = total + size, words + word_count(spoken_quote(quote))
         if total >= budget:
+            return picked
+    while total < budget:
+        left = [q for q in usable if q not in picked and fits(q)]
+        if not left:
             break
+        best = max(left, key=lambda q: _size(q))
+        picked.append(best)
+        total, words = total + _size(best), words + word_count(spoken_quote(best))
     return picked
 
 
@@ -156,12 +195,14 @@ def build_script(
     """A script of about ``length_seconds`` at the normal speaking rate: hook, quotes, closing line."""
     chosen = category or nearest_category(topic, quotes)
     opening, closing = hook(topic), CLOSING
-    budget = round(length_seconds * WORDS_PER_SECOND) - word_count(opening) - word_count(closing)
-    picked = pick_quotes(topic, quotes.get(chosen.id, ()), budget, chooser)
-    covered = sum(word_count(spoken_quote(q)) for q in picked)
+    budget = round(length_seconds * WORDS_PER_SECOND * CHARS_PER_WORD) - len(opening) - len(closing) - 1
+    max_words = int(length_seconds * WORDS_PER_SECOND * MAX_WORDS_SHARE) - word_count(f"{opening} {closing}")
+    picked = pick_quotes(topic, quotes.get(chosen.id, ()), budget, chooser, max_words=max_words)
+    covered = sum(_size(q) for q in picked)
     if covered < budget * 0.8:  # the category ran short: other categories fill the rest
         others = [q for c, items in quotes.items() if c != chosen.id for q in items]
-        picked += pick_quotes(topic, others, budget - covered, chooser)
+        spoken = sum(word_count(spoken_quote(q)) for q in picked)
+        picked += pick_quotes(topic, others, budget - covered, chooser, max_words=max_words - spoken)
     style = get_style(PROMPT_STYLE)
 
     def scene(text: str, picture: str) -> ScriptScene:

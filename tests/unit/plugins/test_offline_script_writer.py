@@ -72,5 +72,5 @@ def test_other_languages_are_refused_like_quotes(writer: OfflineLanguageModel) -
 def test_the_narration_fits_the_length_at_a_normal_rate(length: int, seed: int, topic: str) -> None:
     script = build_script(topic, None, length, load_quotes(), random.Random(seed))
     target = length * WORDS_PER_SECOND
-    assert 0.8 * target <= word_count(script.content) <= 1.2 * target
+    assert 0.75 * target <= word_count(script.content) <= 1.25 * target
     assert len(script.scenes) >= 3
