@@ -91,7 +91,11 @@ def test_a_bad_script_request_is_a_400_naming_the_field(
 SCENES = [
     {"text": "Sleep is when the body repairs itself.", "visual_prompt": "a quiet bedroom at night"},
     {"text": "Skip it, and your focus fades by noon.", "visuals": {"source": "procedural"}},
-    {"text": "So go to bed on time tonight.", "visual_prompt": "a moon over rooftops"},
+    {
+        "text": "So go to bed on time tonight.",
+        "visual_prompt": "a moon over rooftops",
+        "search_terms": ["moon"],
+    },
 ]
 
 
@@ -116,10 +120,11 @@ def test_a_video_of_scenes_is_cut_at_each_scenes_first_word(
     ]
     shown = client.get(f"/api/video/{video_id}", headers=auth(token)).json()
     assert [scene["text"] for scene in shown["scenes"]] == texts
+    assert shown["scenes"][1]["search_terms"] == []
     assert shown["scenes"][2] == {
         "text": texts[2],
         "visual_prompt": "a moon over rooftops",
-        "search_terms": [],
+        "search_terms": ["moon"],
     }
     listed = client.get("/api/video/list", headers=auth(token)).json()["items"]
     assert listed[0]["scenes"] == shown["scenes"]
@@ -146,6 +151,7 @@ def test_a_video_of_scenes_is_cut_at_each_scenes_first_word(
         ({"scenes": [{"text": "Hi.", "colour": "red"}]}, "colour"),
         ({"scenes": [{"text": "Hi.", "visuals": {"source": "pexels"}}]}, "scenes[0].visuals.source"),
         ({"scenes": [{"text": "Hi."}] * 21}, "scenes"),
+        ({"scenes": [{"text": "Hi.", "search_terms": ["t"] * 9}]}, "search_terms"),
         ({"scenes": None}, "content"),
     ],
 )

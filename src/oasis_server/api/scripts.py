@@ -20,6 +20,8 @@ from oasis_core.domain.script import (
     MAX_SCENE_TEXT,
     MAX_SCENES,
     MAX_SCRIPT_SECONDS,
+    MAX_SEARCH_TERM,
+    MAX_SEARCH_TERMS,
     MAX_TOPIC,
     MIN_SCRIPT_SECONDS,
     ScriptScene,
@@ -38,6 +40,9 @@ SceneText = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_SCENE_TEXT)
 ScenePrompt = Annotated[str, msgspec.Meta(max_length=MAX_SCENE_PROMPT)]
 SourceId = Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["procedural"])]
 UploadId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+SearchTerms = Annotated[
+    list[Annotated[str, msgspec.Meta(max_length=MAX_SEARCH_TERM)]], msgspec.Meta(max_length=MAX_SEARCH_TERMS)
+]
 
 
 class SceneVisualsIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -48,11 +53,15 @@ class SceneVisualsIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SceneIn(msgspec.Struct, forbid_unknown_fields=True):
-    """One scene of a video: the words spoken over it and, optionally, its own picture's description."""
+    """One scene of a video: the words spoken over it and, optionally, its own picture's description.
+
+    ``search_terms`` may come back as a ``script`` answered them; they are kept with the video.
+    """
 
     text: SceneText
     visual_prompt: ScenePrompt | None = None
     visuals: SceneVisualsIn | None = None
+    search_terms: SearchTerms | None = None
 
 
 Scenes = Annotated[list[SceneIn], msgspec.Meta(min_length=1, max_length=MAX_SCENES)]
@@ -87,7 +96,7 @@ def scenes_from(items: list[SceneIn] | None) -> tuple[ScriptScene, ...]:
                 choices=SCENE_SOURCES,
             )
         try:
-            scenes.append(ScriptScene(item.text, item.visual_prompt or ""))
+            scenes.append(ScriptScene(item.text, item.visual_prompt or "", tuple(item.search_terms or ())))
         except InvalidInput as exc:
             raise InvalidInput(str(exc), field=f"scenes[{index}].{exc.field}") from exc
     return tuple(scenes)
