@@ -169,7 +169,8 @@ def test_a_bad_video_of_scenes_is_a_400_naming_the_field(
 def test_the_schema_describes_scripts_and_scenes(client: TestClient[Any]) -> None:
     document = client.get("/schema/openapi.json").json()
     schemas = document["components"]["schemas"]
-    assert {"ScriptIn", "ScriptOut", "SceneIn", "ScriptSceneOut"} <= set(schemas)
+    assert {"ScriptIn", "SceneIn", "ScriptSceneOut", "GenerateOut"} <= set(schemas)
     assert "scenes" in schemas["VideoIn"]["properties"]
     answers = json.dumps(document["paths"]["/api/video/generate"]["post"]["responses"]["200"])
-    assert "ScriptOut" in answers and "ContentOut" in answers
+    assert "GenerateOut" in answers
+    assert {"content", "scenes", "author", "provider", "usage"} <= set(schemas["GenerateOut"]["properties"])

@@ -84,6 +84,24 @@ class ScriptOut(msgspec.Struct):
     usage: dict[str, int] = msgspec.field(default_factory=dict)
 
 
+class GenerateOut(msgspec.Struct):
+    """A 200 answer of ``POST /api/video/generate``: the written text, and for a ``script`` its scenes.
+
+    ``quote`` and ``visual_prompt`` answer ``{content, author?, provider, usage}``;
+    ``script`` answers ``{content, scenes, provider, usage}``. One schema
+    describes both, since a script's answer would also match a schema without
+    ``scenes`` (the two could not be told apart as ``oneOf`` alternatives).
+    """
+
+    content: str
+    provider: str | None = None
+    usage: dict[str, int] = msgspec.field(default_factory=dict)
+    author: str | None = None
+    """Who said the quote (``quote`` only)."""
+    scenes: list[ScriptSceneOut] | None = None
+    """The script's scenes, whose texts joined are ``content`` (``script`` only)."""
+
+
 def scenes_from(items: list[SceneIn] | None) -> tuple[ScriptScene, ...]:
     """The domain scenes of a request's ``scenes`` (none for ``None``); 400 naming the scene's field."""
     scenes = []
