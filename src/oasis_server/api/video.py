@@ -57,6 +57,7 @@ Text = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 Title = Annotated[str, msgspec.Meta(max_length=255)]
 Description = Annotated[str, msgspec.Meta(max_length=5000)]
 VoiceId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Author = Annotated[str, msgspec.Meta(max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$", examples=["Epictetus"])]
 LanguageTag = Annotated[
     str, msgspec.Meta(min_length=2, max_length=35, examples=["fr"], description="A BCP 47 language tag")
 ]
@@ -113,6 +114,8 @@ class VideoIn(msgspec.Struct, tag_field="type", tag="video", forbid_unknown_fiel
     """How the captions look (see ``GET /api/captions``); left out: the classic look."""
     scenes: Scenes | None = None
     """A script's scenes instead of ``content``: spoken in order, each cut to its own picture."""
+    author: Author | None = None
+    """Who said the words (a written quote's ``author``); the video ends on a card naming them."""
 
 
 class ScriptIn(msgspec.Struct, tag_field="type", tag="script", forbid_unknown_fields=True):
@@ -354,6 +357,7 @@ class VideoController(Controller):
                 providers=requested,
                 language=data.language,
                 captions=data.captions.style() if data.captions else None,
+                author=data.author,
             )
             video_id = submit_video(context, user.id, spec)
             return Response(VideoAccepted(video_id), status_code=202)  # type: ignore[arg-type]

@@ -134,6 +134,8 @@ class Video(Base):
     scenes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONText(), nullable=True)
     """A script's scenes (``text``, ``visual_prompt``, ``search_terms``), whose texts joined are ``content``;
     ``NULL``: a video of one text."""
+    author: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    """Who said the words of a quote video; the render ends on a card naming them. ``NULL``: no end card."""
 
 
 class SocialAccount(Base):

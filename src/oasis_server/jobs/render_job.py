@@ -277,6 +277,7 @@ class VideoRenderer:
             max_seconds=self.context.settings.max_video_seconds,
             captions=video.captions,
             scenes=loaded_scenes(video.scenes),
+            attribution=video.author,
         )
         with tempfile.TemporaryDirectory(prefix="oasis-render-") as temp:
             work = Path(temp) / "work"

@@ -21,6 +21,7 @@ from oasis_core.domain.script import MAX_SCRIPT_TEXT, ScriptScene, narration
 from oasis_core.errors import InvalidInput
 from oasis_core.ports.compositor import CaptionPreviews
 from oasis_core.ports.speech_engine import find_voice
+from oasis_core.services.ending import optional_attribution
 from oasis_core.services.render import language_voice
 from oasis_server.api.context import ServerContext
 from oasis_server.api.scripts import stored_scenes
@@ -58,6 +59,8 @@ class VideoSpec:
     captions: CaptionStyle | None = None
     scenes: tuple[ScriptScene, ...] = ()
     """A script's scenes instead of ``content`` (which must then be empty)."""
+    author: str | None = None
+    """Who said the words; the video ends on a card naming them."""
 
 
 @frozen
@@ -75,6 +78,7 @@ class CheckedVideo:
     providers: dict[str, str]
     captions: CaptionStyle | None = None
     scenes: tuple[ScriptScene, ...] = ()
+    author: str | None = None
 
 
 def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> CheckedVideo:
@@ -125,6 +129,7 @@ def check_video(context: ServerContext, user_id: str, spec: VideoSpec) -> Checke
         chosen,
         spec.captions,
         spec.scenes,
+        optional_attribution(spec.author),
     )
 
 
@@ -168,6 +173,7 @@ def submit_video(context: ServerContext, user_id: str, spec: VideoSpec) -> str:
             providers=checked.providers,
             captions=checked.captions.settings() if checked.captions else None,
             scenes=stored_scenes(checked.scenes),
+            author=checked.author,
             status="processing",
             stage="queued",
             progress=0,

@@ -311,6 +311,7 @@ def run_once(context: ServerContext, automation: Automation, now: datetime) -> s
         voice=None,
         aspect=None,
         providers={},
+        author=quote.author,
     )
     video_id = submit_video(context, automation.user_id, spec)
     with context.session() as session:

@@ -62,9 +62,13 @@ export async function render(view) {
   const description = h("textarea", { name: "description", id: "description", rows: "2", maxlength: "5000" });
   const author = h("p", { class: "hint", id: "quote-author" });
   let written = "";
+  let writtenBy = "";
   // the attribution belongs to the quote as written: editing the words drops it
   quote.addEventListener("input", () => {
-    if (quote.value.trim() !== written) author.textContent = "";
+    if (quote.value.trim() !== written) {
+      author.textContent = "";
+      writtenBy = "";
+    }
   });
 
   const providerSelects = {};
@@ -109,7 +113,8 @@ export async function render(view) {
       });
       quote.value = result.content;
       written = result.content.trim();
-      author.textContent = result.author ? `— ${result.author}` : "";
+      writtenBy = result.author || "";
+      author.textContent = writtenBy ? `— ${writtenBy}` : "";
       quoteArea.say("Quote written; edit it as you like.", "ok");
       quote.focus();
     } catch (error) {
@@ -199,6 +204,7 @@ export async function render(view) {
       captions: captions.value(),
     };
     if (voice.value) body.voice = voice.value;
+    if (writtenBy && quote.value.trim() === written) body.author = writtenBy; // the end card names them
     if (title.value.trim()) body.title = title.value.trim();
     if (description.value.trim()) body.description = description.value.trim();
     const { id } = await api("POST", "/api/video/generate", body);
