@@ -50,7 +50,8 @@ from oasis_core.ports import (
     VisualSource,
     Voice,
 )
-from oasis_core.studio import RenderResult, Studio
+from oasis_core.studio import Studio
+from oasis_core.studio_plan import RenderResult
 
 try:
     __version__ = _metadata.version(DISTRIBUTION)

@@ -6,14 +6,12 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from attrs import frozen
-
 from oasis_core.catalog import PortKind, ProviderCatalog
-from oasis_core.domain.caption_style import DEFAULT_CAPTION_STYLE, CaptionStyle, caption_style_from
+from oasis_core.domain.caption_style import CaptionStyle, caption_style_from
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.language import optional_language_tag
 from oasis_core.domain.media import Quote, get_aspect, validate_text
@@ -41,54 +39,10 @@ from oasis_core.services.render import (
     render_video,
 )
 from oasis_core.services.scripts import generate_script
-
-ProgressCallback = Callable[[RenderStage, int], None]
-"""Called with the current stage and the overall progress, 0–100."""
+from oasis_core.studio_plan import ProgressCallback, RenderPlan, RenderResult
 
 RECENT_QUOTES = 20
 DEFAULT_CATEGORY = "motivation"
-
-
-@frozen
-class RenderPlan:
-    """A checked render, ready to run: the choices and the providers built for them."""
-
-    category: str
-    style: str
-    aspect: str
-    text: str | None
-    visual_prompt: str | None
-    voice: str | None
-    rate: float
-    music_path: Path | None
-    providers: RenderProviders
-    output_path: Path
-    llm: str | None
-    language: str | None = None
-    captions: CaptionStyle = DEFAULT_CAPTION_STYLE
-    topic: str | None = None
-    """A topic to write a narrated script about (instead of a quote), ``length`` seconds long."""
-    length: int = DEFAULT_SCRIPT_SECONDS
-    script_category: str | None = None
-    """The category a script was asked in (``None``: the language model picks the nearest)."""
-
-
-@frozen
-class RenderResult:
-    """A finished video: its file, thumbnail, length, size and the words and picture it holds."""
-
-    path: Path
-    thumbnail: Path
-    duration: float
-    size_bytes: int
-    width: int
-    height: int
-    text: str
-    author: str | None
-    visual_prompt: str
-    usage: dict[str, dict[str, int]]
-    scenes: tuple[ScriptScene, ...] = ()
-    """A script's scenes, for a video rendered from a topic."""
 
 
 class Studio:

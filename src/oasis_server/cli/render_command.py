@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _result_fields(result: Any) -> dict[str, Any]:
-    """A :class:`~oasis_core.studio.RenderResult` as JSON-ready fields (paths absolute)."""
+    """A :class:`~oasis_core.studio_plan.RenderResult` as JSON-ready fields (paths absolute)."""
     import attrs
 
     fields = attrs.asdict(result, recurse=False)
