@@ -22,9 +22,9 @@ from litestar.di import Provide
 
 from oasis_core.catalog import PortKind
 from oasis_core.errors import InvalidInput
-from oasis_server.api.catalog_routes import forget_provider_listing
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import SignedIn, provide_admin, provide_user
+from oasis_server.api.provider_listing import forget_provider_listing
 from oasis_server.api.schemas import STRICT_BODY, error_responses
 
 log = logging.getLogger(__name__)
