@@ -17,14 +17,13 @@ from litestar.concurrency import sync_to_thread
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from sqlalchemy import Select, bindparam, func, select, update
 
 from oasis_core.catalog import PortKind
 from oasis_core.domain.catalogue import get_category, get_style
 from oasis_core.domain.video import RenderStage, VideoStatus
 from oasis_core.services.content import generate_quote, generate_visual_prompt
-from oasis_server.api.caption_routes import CaptionsIn
 from oasis_server.api.context import ServerContext
 from oasis_server.api.deps import CurrentUser, SignedIn, provide_user
 from oasis_server.api.errors import not_found
@@ -32,15 +31,20 @@ from oasis_server.api.media import MediaLinks
 from oasis_server.api.schemas import error_responses
 from oasis_server.api.scripts import (
     GenerateOut,
-    Scenes,
     ScriptSceneOut,
-    Seconds,
-    Topic,
     scenes_from,
     scenes_out,
     write_script_answer,
 )
 from oasis_server.api.scripts import usage_of as _usage_of
+from oasis_server.api.video_requests import (
+    GenerateIn,
+    QuoteIn,
+    ScriptIn,
+    VideoId,
+    VideoIn,
+    VisualPromptIn,
+)
 from oasis_server.db.models import ScheduledPost, Video
 from oasis_server.jobs.heartbeat import waiting_message
 from oasis_server.jobs.submit import VideoSpec, submit_video
@@ -50,85 +54,6 @@ log = logging.getLogger(__name__)
 
 RECENT_QUOTES = 20
 DEFAULT_STYLE = "cinematic"
-
-CategoryId = Annotated[str, msgspec.Meta(min_length=1, max_length=50, examples=["motivation"])]
-StyleId = Annotated[str, msgspec.Meta(min_length=1, max_length=50, examples=["cinematic"])]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-Title = Annotated[str, msgspec.Meta(max_length=255)]
-Description = Annotated[str, msgspec.Meta(max_length=5000)]
-VoiceId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Author = Annotated[str, msgspec.Meta(max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$", examples=["Epictetus"])]
-LanguageTag = Annotated[
-    str, msgspec.Meta(min_length=2, max_length=35, examples=["fr"], description="A BCP 47 language tag")
-]
-AspectId = Annotated[str, msgspec.Meta(min_length=1, max_length=10, examples=["9:16"])]
-ProviderId = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-VideoId = Annotated[str, PathParameter(max_length=64)]
-
-
-class ProvidersIn(msgspec.Struct, forbid_unknown_fields=True):
-    """Providers to use for this request, by port (ids from ``GET /api/providers``)."""
-
-    llm: ProviderId | None = None
-    speech: ProviderId | None = None
-    visuals: ProviderId | None = None
-
-    def chosen(self) -> dict[str, str | None]:
-        """Port name → provider id, for the ports named."""
-        return {"llm": self.llm, "speech": self.speech, "visuals": self.visuals}
-
-
-class QuoteIn(msgspec.Struct, tag_field="type", tag="quote", forbid_unknown_fields=True):
-    """Write a quote for a category."""
-
-    category: CategoryId
-    providers: ProvidersIn | None = None
-    language: LanguageTag | None = None
-
-
-class VisualPromptIn(msgspec.Struct, tag_field="type", tag="visual_prompt", forbid_unknown_fields=True):
-    """Write a visual prompt that fits a text."""
-
-    content: Text
-    category: CategoryId
-    style: StyleId | None = None
-    providers: ProvidersIn | None = None
-
-
-class VideoIn(msgspec.Struct, tag_field="type", tag="video", forbid_unknown_fields=True):
-    """Render a video; answered at once with its id while a worker renders it."""
-
-    category: CategoryId
-    style: StyleId
-    content: Text | None = None
-    """The text to speak; or give ``scenes`` instead."""
-    visual_prompt: Text | None = None
-    """The picture; with ``scenes``, used for a scene without its own (left out: the first scene's)."""
-    title: Title | None = None
-    description: Description | None = None
-    voice: VoiceId | None = None
-    aspect: AspectId | None = None
-    providers: ProvidersIn | None = None
-    language: LanguageTag | None = None
-    captions: CaptionsIn | None = None
-    """How the captions look (see ``GET /api/captions``); left out: the classic look."""
-    scenes: Scenes | None = None
-    """A script's scenes instead of ``content``: spoken in order, each cut to its own picture."""
-    author: Author | None = None
-    """Who said the words (a written quote's ``author``); the video ends on a card naming them."""
-
-
-class ScriptIn(msgspec.Struct, tag_field="type", tag="script", forbid_unknown_fields=True):
-    """Write a narrated script about a topic, in scenes, about ``length`` seconds (15–90, default 30) long."""
-
-    topic: Topic
-    category: CategoryId | None = None
-    length: Seconds | None = None
-    language: LanguageTag | None = None
-    providers: ProvidersIn | None = None
-
-
-GenerateIn = QuoteIn | VisualPromptIn | VideoIn | ScriptIn
 
 
 class ContentOut(msgspec.Struct):
